@@ -1,0 +1,212 @@
+"""Settings for stockwatch, each read once from the environment with an embedded default."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_float, env_int, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("STOCKWATCH_DATA_DIR", BASE_DIR / "data"))
+
+DEV_SECRET_KEY = "django-insecure-stockwatch-development-key-do-not-deploy"
+
+DEBUG = env_bool(os.environ, "DJANGO_DEBUG", False)
+#: The development key lets commands run on a fresh checkout; the server refuses it
+#: outside debug (see ``require_production_secret``, called by ``config.asgi``).
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+
+
+def require_production_secret(*, debug: bool, secret_key: str) -> None:
+    """Refuse to serve with the development key when debug is off."""
+    if not debug and secret_key == DEV_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off: the development key "
+            "is refused outside debug (set DJANGO_DEBUG=1 for a local run)."
+        )
+
+
+ALLOWED_HOSTS = env_list(os.environ, "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "inventory",
+    "realtime",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_config(url: str | None) -> dict:
+    """Return the default database: ``url`` when given, else the embedded SQLite file."""
+    if url:
+        return dj_database_url.parse(url, conn_max_age=0)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "stockwatch.sqlite3",
+        "OPTIONS": {
+            # Writers from several processes (server, commands) queue for the lock
+            # at BEGIN instead of failing when a read transaction upgrades.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"))}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL") or None
+#: Prefix for channel-layer and cache keys, so several stores (or test runs) share one Redis.
+KEY_PREFIX = os.environ.get("STOCKWATCH_KEY_PREFIX", "stockwatch")
+#: Seconds a group membership lives in Redis unless refreshed; each server refreshes its own
+#: memberships well within this, so a killed process leaves no member for longer.
+GROUP_EXPIRY = env_int(os.environ, "STOCKWATCH_GROUP_EXPIRY", 300, minimum=30)
+
+
+def channel_layers_config(redis_url: str | None) -> dict:
+    """Return the channel layer: Redis when ``redis_url`` is set, else in-process."""
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [redis_url],
+                    "prefix": f"{KEY_PREFIX}:asgi",
+                    "group_expiry": GROUP_EXPIRY,
+                    "capacity": 1000,
+                    "expiry": 60,
+                },
+            }
+        }
+    return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+CHANNEL_LAYERS = channel_layers_config(REDIS_URL)
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{KEY_PREFIX}:cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve app static files straight from the apps, so no collectstatic step is needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+#: Request bodies above this get 413 ``too_large``.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(os.environ, "STOCKWATCH_MAX_BODY_BYTES", 1024 * 1024)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(
+    os.environ, "DJANGO_SECURE_COOKIES", not DEBUG
+)
+CSRF_TRUSTED_ORIGINS = env_list(os.environ, "DJANGO_CSRF_TRUSTED_ORIGINS", [])
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# -- stockwatch ----------------------------------------------------------------------------
+
+#: Seconds between WebSocket pings on an idle connection; must match daphne's --ping-interval.
+STOCKWATCH_HEARTBEAT = env_int(os.environ, "STOCKWATCH_HEARTBEAT", 20, minimum=1)
+#: Skus one connection may subscribe to over all its subscribes ("*" counts as one).
+STOCKWATCH_MAX_SUBSCRIPTIONS = env_int(os.environ, "STOCKWATCH_MAX_SUBSCRIPTIONS", 1000, minimum=1)
+#: Client messages per second per connection, and the burst allowed above that.
+STOCKWATCH_MESSAGE_RATE = env_float(os.environ, "STOCKWATCH_MESSAGE_RATE", 20, minimum=0.1)
+STOCKWATCH_MESSAGE_BURST = env_int(os.environ, "STOCKWATCH_MESSAGE_BURST", 40, minimum=1)
+#: Seconds a rate-limited client may keep sending before it is closed with 4008.
+STOCKWATCH_RATE_LIMIT_GRACE = env_float(os.environ, "STOCKWATCH_RATE_LIMIT_GRACE", 2, minimum=0)
+#: Client frames above this close the connection with 4009.
+STOCKWATCH_MAX_MESSAGE_BYTES = env_int(os.environ, "STOCKWATCH_MAX_MESSAGE_BYTES", 64 * 1024)
+#: Bytes a connection may leave unread in its send buffer before it is closed with 4013.
+STOCKWATCH_MAX_BACKLOG_BYTES = env_int(os.environ, "STOCKWATCH_MAX_BACKLOG_BYTES", 4 * 1024 * 1024)
+#: Hours of stock events kept for ``since`` recovery.
+STOCKWATCH_EVENT_RETENTION_HOURS = env_int(
+    os.environ, "STOCKWATCH_EVENT_RETENTION_HOURS", 24, minimum=24
+)
+#: Seconds between reads of the event log for changes made by other processes; 0 turns it off.
+#: On by default without Redis, where no channel layer links the processes.
+STOCKWATCH_LOG_TAIL_INTERVAL = env_float(
+    os.environ, "STOCKWATCH_LOG_TAIL_INTERVAL", 0 if REDIS_URL else 0.5
+)
+#: HTTP writes allowed per credential (django-ratelimit syntax, e.g. ``120/m``).
+STOCKWATCH_API_WRITE_RATE = os.environ.get("STOCKWATCH_API_WRITE_RATE", "600/m")
+#: Stock under this shows as "Low stock" on the dashboard.
+STOCKWATCH_LOW_STOCK = env_int(os.environ, "STOCKWATCH_LOW_STOCK", 5)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("STOCKWATCH_LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": "WARNING"}},
+}

@@ -1,0 +1,72 @@
+"""Reads of products and of the stock event log."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from inventory.models import Product, StockEvent
+from inventory.serializers import product_data
+from inventory.signals import StockChange
+
+#: Cache key of the serialised product list; the cache observer deletes it on every change.
+PRODUCT_LIST_CACHE_KEY = "inventory:product-list:v1"
+#: Bounds how stale the list may be when a change was made by a process that shares no cache.
+PRODUCT_LIST_CACHE_SECONDS = 2
+
+
+def product_list_data() -> list[dict]:
+    """Every product as API data, ordered by sku, served from the cache when fresh."""
+    data = cache.get(PRODUCT_LIST_CACHE_KEY)
+    if data is None:
+        data = [product_data(product) for product in Product.objects.order_by("sku")]
+        cache.set(PRODUCT_LIST_CACHE_KEY, data, PRODUCT_LIST_CACHE_SECONDS)
+    return data
+
+
+def product_snapshot(*, skus: Iterable[str] | None) -> list[Product]:
+    """The products named by ``skus`` (all when None), read from the database, by sku."""
+    queryset = Product.objects.order_by("sku")
+    if skus is not None:
+        queryset = queryset.filter(sku__in=list(skus))
+    return list(queryset)
+
+
+def stock_changes_between(*, sku: str, after: int, upto: int) -> list[StockChange] | None:
+    """The changes of ``sku`` with ``after < seq <= upto``, oldest first.
+
+    Returns None when the log no longer holds all of them (older than the retention).
+    """
+    if upto <= after:
+        return []
+    horizon = timezone.now() - timedelta(hours=settings.STOCKWATCH_EVENT_RETENTION_HOURS)
+    rows = list(
+        StockEvent.objects.filter(sku=sku, seq__gt=after, seq__lte=upto, at__gte=horizon)
+        .select_related("product")
+        .order_by("seq")
+    )
+    if len(rows) != upto - after:
+        return None
+    return [stock_change_from_event(row) for row in rows]
+
+
+def stock_changes_since(*, after: datetime, skus: Iterable[str] | None = None) -> list[StockChange]:
+    """Changes logged at or after ``after`` (all skus when None), in log order."""
+    queryset = StockEvent.objects.filter(at__gte=after).select_related("product").order_by("id")
+    if skus is not None:
+        queryset = queryset.filter(sku__in=list(skus))
+    return [stock_change_from_event(row) for row in queryset]
+
+
+def stock_change_from_event(event: StockEvent) -> StockChange:
+    """The announcement a logged event made (with the product's current name)."""
+    return StockChange(
+        sku=event.sku,
+        name=event.product.name,
+        previous=event.previous,
+        stock=event.stock,
+        seq=event.seq,
+        at=event.at,
+    )

@@ -1,0 +1,12 @@
+"""WebSocket observers: the consumer, the per-process hub and the bridge from signals."""
+
+from django.apps import AppConfig
+
+
+class RealtimeConfig(AppConfig):
+    name = "realtime"
+
+    def ready(self) -> None:
+        from realtime import bridge
+
+        bridge.connect()

@@ -1,0 +1,36 @@
+"""Frames of the public WebSocket protocol, version 1."""
+
+import json
+
+from inventory.serializers import iso
+from inventory.signals import StockChange
+
+PROTOCOL_VERSION = 1
+
+
+def dumps(message: dict) -> str:
+    """Serialise one frame compactly."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+def stock_message(change: StockChange) -> dict:
+    """The ``stock`` frame announcing one change."""
+    return {
+        "type": "stock",
+        "sku": change.sku,
+        "name": change.name,
+        "stock": change.stock,
+        "previous": change.previous,
+        "event": change.event,
+        "seq": change.seq,
+        "at": iso(change.at),
+    }
+
+
+def error_message(code: str, message: str, *, message_id: object = None, **extra: object) -> dict:
+    """An ``error`` frame; ``id`` echoes the client's message id when it had one."""
+    frame: dict = {"type": "error"}
+    if message_id is not None:
+        frame["id"] = message_id
+    frame.update(code=code, message=message, **extra)
+    return frame
