@@ -114,12 +114,18 @@ def channel_layers_config(redis_url: str | None) -> dict:
                     "hosts": [redis_url],
                     "prefix": f"{KEY_PREFIX}:asgi",
                     "group_expiry": GROUP_EXPIRY,
-                    "capacity": 1000,
+                    "capacity": 10_000,
                     "expiry": 60,
                 },
             }
         }
-    return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Each process's hub is the only listener, so a roomy channel costs nothing.
+    return {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 10_000, "group_expiry": GROUP_EXPIRY},
+        }
+    }
 
 
 CHANNEL_LAYERS = channel_layers_config(REDIS_URL)
