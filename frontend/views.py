@@ -23,12 +23,16 @@ _ALERTS_PROBE = "/api/alerts/"
 
 
 def route_exists(path: str) -> bool:
-    """Whether ``path`` resolves to a view; lets the page skip calls that could only 404."""
+    """Whether ``path`` is served by a named route; lets the page skip calls that could only 404.
+
+    The API answers unknown paths under its prefix through an unnamed catch-all, so a match
+    without a name means "no such endpoint".
+    """
     try:
-        resolve(path)
+        match = resolve(path)
     except Resolver404:
         return False
-    return True
+    return bool(match.url_name)
 
 
 def dashboard_config(request: HttpRequest) -> dict:

@@ -235,7 +235,9 @@ export class ShopperAlerts {
   }
 
   _message(error, prefix) {
-    const text = error?.code === "missing" ? UNAVAILABLE : error?.message ?? String(error);
+    // Before the alerts API exists, its paths answer 404: say so rather than "not found".
+    const missing = error?.code === "missing" || (error?.status === 404 && !this.available);
+    const text = missing ? UNAVAILABLE : error?.message ?? String(error);
     return prefix ? `${prefix}: ${text}` : text;
   }
 }
