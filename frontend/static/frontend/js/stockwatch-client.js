@@ -34,6 +34,8 @@
  * is applied to the bookkeeping only when it moves a sku forward (or on a reset).
  */
 
+const OPEN = 1; // WebSocket.OPEN, spelt out so that stand-in sockets need not define it
+
 /** Default reconnect timing, in milliseconds. */
 export const DEFAULT_BACKOFF = Object.freeze({ initial: 500, factor: 2, max: 15000, jitter: 0.5 });
 
@@ -67,13 +69,22 @@ export class StockwatchClient extends EventTarget {
    * @param {object} [options.backoff] `{initial, factor, max, jitter}`, see DEFAULT_BACKOFF.
    * @param {number} [options.heartbeat] seconds of silence after which the client pings; the
    *   server's welcome overrides it. A ping unanswered for as long again drops the connection.
+   * @param {function} [options.createSocket] `(url) => WebSocket`-like object; for tests and for
+   *   pages that wrap the browser's WebSocket.
    */
-  constructor({ url, skus = "*", backoff = DEFAULT_BACKOFF, heartbeat = 20 } = {}) {
+  constructor({
+    url,
+    skus = "*",
+    backoff = DEFAULT_BACKOFF,
+    heartbeat = 20,
+    createSocket = (address) => new WebSocket(address),
+  } = {}) {
     super();
     this.url = url ?? defaultSocketUrl();
     this.skus = skus;
     this.backoff = { ...DEFAULT_BACKOFF, ...backoff };
     this.heartbeat = heartbeat;
+    this.createSocket = createSocket;
     this.user = null;
     /** Last seq seen per sku; insertion order is least to most recently changed. */
     this._seqs = new Map();
@@ -123,7 +134,7 @@ export class StockwatchClient extends EventTarget {
 
   /** Send one client message; returns false when the socket is not open. */
   send(message) {
-    if (!this._socket || this._socket.readyState !== WebSocket.OPEN) return false;
+    if (!this._socket || this._socket.readyState !== OPEN) return false;
     this._socket.send(JSON.stringify(message));
     return true;
   }
@@ -137,7 +148,7 @@ export class StockwatchClient extends EventTarget {
     this._setState(this._attempt === 0 && this._seqs.size === 0 ? "connecting" : "reconnecting");
     let socket;
     try {
-      socket = new WebSocket(this.url);
+      socket = this.createSocket(this.url);
     } catch (error) {
       // A malformed URL is a programming error; report it and do not hammer.
       console.warn("stockwatch: cannot open socket", error);
