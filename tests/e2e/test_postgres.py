@@ -38,7 +38,9 @@ async def test_concurrent_writers_make_contiguous_seqs_that_each_subscriber_sees
                     path, quantity = "restock", 3
                 else:
                     path, quantity = "sell", 1
-                response = await api.post(f"/api/products/{sku}/{path}", json={"quantity": quantity})
+                response = await api.post(
+                    f"/api/products/{sku}/{path}", json={"quantity": quantity}
+                )
                 assert response.status_code == 200, response.text
 
         await asyncio.gather(*(writer(number) for number in range(WRITERS)))

@@ -21,9 +21,10 @@ async def test_client_of_one_process_receives_changes_made_through_the_other_onc
     second = server_factory.server(first.store)
     token = first.staff_token()
     sku = new_sku("TWO")
+    headers = bearer(token)
     async with (
-        httpx.AsyncClient(base_url=first.base_url, headers=bearer(token), timeout=30) as via_first,
-        httpx.AsyncClient(base_url=second.base_url, headers=bearer(token), timeout=30) as via_second,
+        httpx.AsyncClient(base_url=first.base_url, headers=headers, timeout=30) as via_first,
+        httpx.AsyncClient(base_url=second.base_url, headers=headers, timeout=30) as via_second,
     ):
         await product_create(via_second, sku=sku, stock=0)
         on_first = await StockSocket.open(first.ws_url)
