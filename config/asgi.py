@@ -14,6 +14,7 @@ from config.settings import require_production_secret  # noqa: E402
 require_production_secret(debug=settings.DEBUG, secret_key=settings.SECRET_KEY)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
 from realtime.middleware import websocket_stack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 

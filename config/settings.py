@@ -114,12 +114,18 @@ def channel_layers_config(redis_url: str | None) -> dict:
                     "hosts": [redis_url],
                     "prefix": f"{KEY_PREFIX}:asgi",
                     "group_expiry": GROUP_EXPIRY,
-                    "capacity": 1000,
+                    "capacity": 10_000,
                     "expiry": 60,
                 },
             }
         }
-    return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Each process's hub is the only listener, so a roomy channel costs nothing.
+    return {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 10_000, "group_expiry": GROUP_EXPIRY},
+        }
+    }
 
 
 CHANNEL_LAYERS = channel_layers_config(REDIS_URL)
@@ -152,6 +158,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves collected files from here.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

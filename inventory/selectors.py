@@ -70,3 +70,24 @@ def stock_change_from_event(event: StockEvent) -> StockChange:
         seq=event.seq,
         at=event.at,
     )
+
+
+def stock_changes_after(*, sku: str, after: int, upto: int) -> list[StockChange]:
+    """Whatever the log holds of ``sku`` with ``after < seq <= upto``, oldest first."""
+    rows = StockEvent.objects.filter(sku=sku, seq__gt=after, seq__lte=upto).select_related(
+        "product"
+    )
+    return [stock_change_from_event(row) for row in rows.order_by("seq")]
+
+
+def product_seqs(*, skus: Iterable[str] | None) -> dict[str, int]:
+    """The current seq of each product named (all when None)."""
+    queryset = Product.objects.all()
+    if skus is not None:
+        queryset = queryset.filter(sku__in=list(skus))
+    return dict(queryset.values_list("sku", "seq"))
+
+
+def product_skus_existing(*, skus: Iterable[str]) -> set[str]:
+    """Which of ``skus`` name a product."""
+    return set(Product.objects.filter(sku__in=list(skus)).values_list("sku", flat=True))

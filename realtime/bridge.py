@@ -26,6 +26,7 @@ def publish_stock_change(*, change: StockChange, **kwargs: object) -> None:
         "type": "stock.event",
         "sku": change.sku,
         "seq": change.seq,
+        "at": change.at.timestamp(),
         "frame": dumps(stock_message(change)),
     }
     send = async_to_sync(layer.group_send)
