@@ -8,6 +8,8 @@ from django.conf import settings
 
 from inventory.tokens import token_user
 
+_deny = WebsocketDenier.as_asgi()
+
 
 class BrowserOriginValidator(OriginValidator):
     """Refuse a foreign ``Origin``; let a handshake without one (a program) through.
@@ -26,8 +28,6 @@ class BrowserOriginValidator(OriginValidator):
 class BearerTokenMiddleware(BaseMiddleware):
     """Authenticate ``Authorization: Bearer TOKEN``; refuse an unknown or revoked token."""
 
-    denier = WebsocketDenier.as_asgi()
-
     async def __call__(self, scope, receive, send):
         header = dict(scope.get("headers", ())).get(b"authorization")
         if header is not None:
@@ -36,7 +36,7 @@ class BearerTokenMiddleware(BaseMiddleware):
             if scheme.lower() == "bearer" and raw.strip():
                 user = await database_sync_to_async(token_user)(raw=raw.strip())
             if user is None:
-                return await self.denier(scope, receive, send)
+                return await _deny(scope, receive, send)
             scope = dict(scope, user=user)
         return await super().__call__(scope, receive, send)
 

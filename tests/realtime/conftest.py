@@ -24,14 +24,17 @@ async def hub(transactional_db):
 
 @pytest.fixture
 async def connect(hub):
-    """Open a WebSocket through the whole ASGI stack; returns (communicator, welcome)."""
+    """Open a WebSocket through the whole ASGI stack; returns (communicator, welcome).
+
+    The welcome is None when the handshake was refused (daphne answers that with 403).
+    """
     opened: list[WebsocketCommunicator] = []
 
     async def open_socket(*, headers=(), path="/ws/stock/"):
         communicator = WebsocketCommunicator(application, path, headers=list(headers))
         connected, code = await communicator.connect()
         if not connected:
-            return communicator, code
+            return communicator, None
         opened.append(communicator)
         return communicator, await communicator.receive_json_from()
 
