@@ -30,7 +30,7 @@ def product_list(request: HttpRequest) -> dict:
     return {"products": product_list_data()}
 
 
-@router.post("/", auth=stock_writer)
+@router.post("/", auth=stock_writer, response={201: dict})
 def product_create(request: HttpRequest, body: ProductIn) -> Status:
     product = services.product_create(
         sku=body.sku, name=body.name, stock=body.stock, actor=request.user, source=Source.API

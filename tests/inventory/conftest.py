@@ -27,25 +27,25 @@ def fresh_cache():
 
 @pytest.fixture
 def shopper(django_user_model):
-    return django_user_model.objects.create_user("shopper", password="pw-shopper-1")
+    return django_user_model.objects.create_user("shopper")
 
 
 @pytest.fixture
 def staff_without_permission(django_user_model):
-    return django_user_model.objects.create_user("intern", password="pw-intern-1", is_staff=True)
+    return django_user_model.objects.create_user("intern", is_staff=True)
 
 
 @pytest.fixture
 def clerk(django_user_model):
     """Staff with the permission to change stock."""
-    user = django_user_model.objects.create_user("clerk", password="pw-clerk-1", is_staff=True)
+    user = django_user_model.objects.create_user("clerk", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="change_product"))
     return user
 
 
 @pytest.fixture
 def superuser(django_user_model):
-    return django_user_model.objects.create_superuser("boss", password="pw-boss-1")
+    return django_user_model.objects.create_superuser("boss")
 
 
 @pytest.fixture

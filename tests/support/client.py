@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import deque
 from typing import Any
@@ -98,37 +99,50 @@ class StockSocket:
             raise AssertionError(f"subscribe {skus!r} was answered with {reply}")
         return reply
 
-    async def stock_frames(self, count: int, *, timeout: float = 5) -> list[dict]:
-        """The next ``count`` stock frames; fails when they do not all come within ``timeout``."""
+    async def stock_frames(
+        self, count: int, *, sku: str | None = None, timeout: float = 5
+    ) -> list[dict]:
+        """The next ``count`` stock frames (of ``sku`` only, when given; others are dropped).
+
+        Fails when they do not all come within ``timeout`` seconds.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while len(self._stock) < count:
+        frames: list[dict] = []
+        while len(frames) < count:
+            while self._stock and len(frames) < count:
+                frame = self._stock.popleft()
+                if sku is None or frame["sku"] == sku:
+                    frames.append(frame)
+            if len(frames) == count:
+                break
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(
-                    f"got {len(self._stock)} of {count} stock frames within {timeout} s: "
-                    f"{list(self._stock)[-3:]}"
+                    f"got {len(frames)} of {count} stock frames within {timeout} s: {frames[-3:]}"
                 )
-            try:
+            with contextlib.suppress(TimeoutError):
                 await self._read(remaining)
-            except TimeoutError:
-                continue
-        return [self._stock.popleft() for _ in range(count)]
+        return frames
 
-    async def stock_frame(self, *, timeout: float = 5) -> dict:
-        return (await self.stock_frames(1, timeout=timeout))[0]
+    async def stock_frame(self, *, sku: str | None = None, timeout: float = 5) -> dict:
+        return (await self.stock_frames(1, sku=sku, timeout=timeout))[0]
 
-    async def quiet(self, seconds: float) -> list[dict]:
-        """Every frame that arrives within ``seconds`` (the caller expects none)."""
+    async def quiet(self, seconds: float, *, sku: str | None = None) -> list[dict]:
+        """Listen for ``seconds``; returns every unread frame (stock frames of ``sku`` only).
+
+        Tests expect it to return nothing: no duplicate, no late or stray frame.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        with_stock = len(self._stock)
         while (remaining := deadline - loop.time()) > 0:
             try:
                 await self._read(remaining)
             except TimeoutError:
                 break
-        frames = list(self._stock)[with_stock:] + list(self._other)
+        frames = [f for f in self._stock if sku is None or f["sku"] == sku] + list(self._other)
+        self._stock.clear()
+        self._other.clear()
         return frames
 
 

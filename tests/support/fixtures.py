@@ -15,6 +15,8 @@ POSTGRES_URL = os.environ.get(
 )
 #: The Redis server that ``redis`` tests share, each under its own key prefix.
 REDIS_URL = os.environ.get("STOCKWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: Store settings that lift the per-credential write limit for tests that write a lot.
+UNTHROTTLED = {"STOCKWATCH_API_WRITE_RATE": "100000/m"}
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +31,9 @@ def server(session_servers: ServerPool) -> Server:
     """One server on the embedded defaults (SQLite, in-process layer), shared by the session.
 
     Tests that share it create products with their own skus (``tests.support.names.sku``).
+    Its HTTP writes are not rate limited, so that tests sharing it never throttle each other.
     """
-    return session_servers.server()
+    return session_servers.server(store_env=UNTHROTTLED)
 
 
 @pytest.fixture(scope="session")

@@ -111,8 +111,7 @@ class Store:
 
     def create(self) -> None:
         """Create the database (on PostgreSQL) and migrate it."""
-        # STATIC_ROOT lives in the data folder; whitenoise warns when it is missing.
-        (self.data_dir / "static").mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._postgres_url:
             self.database_name = unique_name()
             _postgres_execute(self._postgres_url, f'CREATE DATABASE "{self.database_name}"')
