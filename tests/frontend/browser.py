@@ -92,7 +92,9 @@ class DashboardPage:
         self.driver.find_element(By.NAME, "username").send_keys(username)
         self.driver.find_element(By.NAME, "password").send_keys(password)
         self.driver.find_element(By.CSS_SELECTOR, "form.stack-form button[type=submit]").click()
-        wait_until(lambda: self.driver.find_elements(By.CSS_SELECTOR, ".account-name"), what="sign-in")
+        wait_until(
+            lambda: self.driver.find_elements(By.CSS_SELECTOR, ".account-name"), what="sign-in"
+        )
         return self
 
     # -- reading the page ----------------------------------------------------------------

@@ -14,16 +14,42 @@ import pytest
 from tests.frontend.browser import DashboardPage, chromium, new_profile_dir
 from tests.support.client import bearer
 from tests.support.names import sku as unique_sku
-from tests.support.server import REPO_ROOT, Server, StaffUser
+from tests.support.server import REPO_ROOT, Server, Store
 
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 AXE_SCRIPT = REPO_ROOT / "build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @dataclass(frozen=True, slots=True)
-class Shopper:
+class Account:
+    """A user of a test server: the password signs in a browser, the token calls the API."""
+
     username: str
     password: str
+    token: str
+
+
+def create_account(store: Store, *, staff: bool) -> Account:
+    """Make a user (staff with ``inventory.change_product`` when ``staff``) in ``store``."""
+    username = f"{'staff' if staff else 'shopper'}-{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(16)
+    code = "\n".join(
+        [
+            "from django.contrib.auth import get_user_model",
+            "from django.contrib.auth.models import Permission",
+            "from inventory.tokens import token_issue",
+            f"user = get_user_model().objects.create_user({username!r}, password={password!r})",
+            f"if {staff!r}:",
+            "    user.is_staff = True",
+            "    user.save(update_fields=['is_staff'])",
+            "    user.user_permissions.add(*Permission.objects.filter(",
+            "        content_type__app_label='inventory',",
+            "        codename__in=['change_product', 'view_product']))",
+            "print(token_issue(user=user))",
+        ]
+    )
+    token = store.shell(code).strip().splitlines()[-1]
+    return Account(username=username, password=password, token=token)
 
 
 @pytest.fixture
@@ -32,7 +58,9 @@ def open_page(tmp_path: Path) -> Iterator[Callable[..., DashboardPage]]:
     drivers = []
 
     def open_page(server: Server, *, width: int = 1280, height: int = 900) -> DashboardPage:
-        driver = chromium(profile_dir=new_profile_dir(tmp_path / "profiles"), width=width, height=height)
+        driver = chromium(
+            profile_dir=new_profile_dir(tmp_path / "profiles"), width=width, height=height
+        )
         drivers.append(driver)
         return DashboardPage(driver, base_url=server.base_url, shots=SCREENSHOTS)
 
@@ -41,14 +69,26 @@ def open_page(tmp_path: Path) -> Iterator[Callable[..., DashboardPage]]:
         driver.quit()
 
 
-def staff_client(server: Server, staff: StaffUser) -> httpx.Client:
-    return httpx.Client(base_url=server.base_url, headers=bearer(staff.token), timeout=10)
+@pytest.fixture(scope="session")
+def staff_user(server: Server) -> Account:
+    """A staff user of the shared server who may change stock."""
+    return create_account(server.store, staff=True)
+
+
+@pytest.fixture(scope="session")
+def shopper(server: Server) -> Account:
+    """A plain user of the shared server, without any staff rights."""
+    return create_account(server.store, staff=False)
+
+
+def api_client(server: Server, account: Account) -> httpx.Client:
+    return httpx.Client(base_url=server.base_url, headers=bearer(account.token), timeout=10)
 
 
 @pytest.fixture
-def staff_api(server: Server, staff: StaffUser) -> Iterator[httpx.Client]:
+def staff_api(server: Server, staff_user: Account) -> Iterator[httpx.Client]:
     """The staff user's HTTP client of the shared server."""
-    with staff_client(server, staff) as client:
+    with api_client(server, staff_user) as client:
         yield client
 
 
@@ -70,16 +110,6 @@ def set_stock(api: httpx.Client, sku: str, stock: int) -> dict:
     response = api.put(f"/api/products/{sku}/stock", json={"stock": stock})
     assert response.status_code == 200, response.text
     return response.json()
-
-
-@pytest.fixture(scope="session")
-def shopper(server: Server) -> Shopper:
-    """A plain signed-up user of the shared server, without any staff rights."""
-    username = f"shopper-{secrets.token_hex(4)}"
-    password = secrets.token_urlsafe(16)
-    server.store.issue_token(username, create=True)
-    server.store.set_password(username, password)
-    return Shopper(username=username, password=password)
 
 
 @pytest.fixture(scope="session")

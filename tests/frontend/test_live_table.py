@@ -53,7 +53,9 @@ def test_sold_out_product_shows_sold_out_and_a_restock_flips_it_back(open_page, 
     toast = page.wait_for_toast("Hand-blown vase is back in stock")
     assert "4 available" in toast
     announcer = page.find("#announcer")
-    wait_until(lambda: "back in stock" in announcer.get_attribute("textContent"), what="announcement")
+    wait_until(
+        lambda: "back in stock" in announcer.get_attribute("textContent"), what="announcement"
+    )
     page.screenshot("restock-toast")
     assert page.console_errors() == []
 
@@ -77,7 +79,7 @@ def test_search_and_status_filter_narrow_the_table(open_page, server, staff_api)
     wait_until(lambda: not page.row(other).is_displayed(), what="the rug to be filtered out")
     assert page.row(kept).is_displayed() and page.row(stocked).is_displayed()
 
-    page.find('label.chip input[value="out"] + span').click()
+    page.find('input[name="status"][value="out"]').click()
     wait_until(lambda: not page.row(stocked).is_displayed(), what="in-stock rows to hide")
     assert page.row(kept).is_displayed()
     assert page.summary().startswith("Showing ")

@@ -161,13 +161,18 @@ function requestHistory(product) {
 }
 
 function pumpHistory() {
-  while (historyActive < HISTORY_CONCURRENCY && historyQueue.length) {
+  // Only while live: during an outage the requests could only fail.
+  while (client.state === "live" && historyActive < HISTORY_CONCURRENCY && historyQueue.length) {
     const sku = historyQueue.shift();
     historyActive += 1;
     api
       .history(sku, config.historyLimit)
       .then((data) => table.setHistory(sku, data?.events ?? []))
       .catch((error) => {
+        if (error.status === 0) {
+          historyQueue.push(sku); // unreachable: try again once the connection is back
+          return;
+        }
         // The sparkline falls back to the levels seen live; one note is enough.
         if (!historyWarned) console.warn("stockwatch: stock history unavailable:", error.message);
         historyWarned = true;
@@ -229,6 +234,7 @@ client.addEventListener("state", (event) => {
   } else {
     detail.textContent = "";
   }
+  if (state === "live") pumpHistory();
 });
 
 client.addEventListener("snapshot", (event) => {
