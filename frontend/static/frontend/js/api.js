@@ -57,8 +57,9 @@ export class Api {
     const data = await readJson(response);
     if (response.ok) return data;
     const error = data && typeof data === "object" ? data.error : null;
-    if (error && typeof error.message === "string") {
-      throw new ApiError(error.message, { status: response.status, code: error.code ?? "error" });
+    if (error && typeof error.message === "string" && error.message) {
+      const sentence = error.message[0].toUpperCase() + error.message.slice(1);
+      throw new ApiError(sentence, { status: response.status, code: error.code ?? "error" });
     }
     const fallback = STATUS_MESSAGES[response.status] ?? `The server answered ${response.status}.`;
     throw new ApiError(fallback, { status: response.status, code: response.status === 404 ? "missing" : "error" });

@@ -81,7 +81,7 @@ const actions = {
       link.className = "button button-small";
       link.href = `${config.loginUrl}?next=${encodeURIComponent(location.pathname)}`;
       link.textContent = "Notify me";
-      link.setAttribute("aria-label", `Sign in to be notified when ${product.name} is back`);
+      link.setAttribute("aria-label", `Notify me when ${product.name} is back (sign in first)`);
       cell.append(link);
     }
   },
@@ -103,7 +103,15 @@ alerts?.attach(table);
 
 let loaded = false;
 
-function renderSummary({ counts, shown, filter }) {
+let lastRender = null;
+
+function plural(count, word) {
+  return `${formatCount(count)} ${word}${count === 1 ? "" : "s"}`;
+}
+
+function renderSummary(render) {
+  lastRender = render;
+  const { counts, shown, filter } = render;
   for (const element of document.querySelectorAll("[data-count]")) {
     const text = formatCount(counts[element.dataset.count]);
     if (element.textContent !== text) element.textContent = text;
@@ -111,9 +119,10 @@ function renderSummary({ counts, shown, filter }) {
   if (!loaded) return;
   const total = counts.all;
   const filtered = filter.query || filter.status !== "all";
+  const freshness = client.state === "live" ? "updated live" : "last known stock";
   $("summary").textContent = filtered
-    ? `Showing ${formatCount(shown)} of ${formatCount(total)} products`
-    : `${formatCount(total)} products, updated live`;
+    ? `Showing ${formatCount(shown)} of ${plural(total, "product")} · ${freshness}`
+    : `${plural(total, "product")} · ${freshness}`;
   const empty = $("empty");
   empty.hidden = shown > 0;
   empty.textContent = total === 0 ? "No products yet." : "No products match your search.";
@@ -235,6 +244,7 @@ client.addEventListener("state", (event) => {
     detail.textContent = "";
   }
   if (state === "live") pumpHistory();
+  if (lastRender) renderSummary(lastRender);
 });
 
 client.addEventListener("snapshot", (event) => {
