@@ -93,6 +93,8 @@ def test_sparkline_draws_the_recent_stock_history(open_page, server, staff_api):
         restock(staff_api, sku, quantity)
     page = open_page(server).open_live()
 
+    # History is fetched for rows as they scroll into view.
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", page.row(sku))
     line = page.row(sku).find_element("css selector", '[data-field="trend"] polyline')
     wait_until(lambda: len(line.get_attribute("points").split()) == 4, what="four history points")
 
