@@ -87,3 +87,25 @@ def test_signed_in_notify_me_arms_an_alert_or_says_alerts_are_unavailable(
         assert "Notify me" in page.row_text(sku), "the button is back for a later try"
         page.screenshot("notify-me-unavailable")
         assert page.console_errors(allow=[r"/alert - Failed to load resource: .* 404"]) == []
+
+
+def test_an_alert_frame_shows_a_toast_and_counts_in_the_tab_title(open_page, server, shopper):
+    page = open_page(server).sign_in(shopper.username, shopper.password).open_live()
+    title = page.driver.title
+
+    # The server sends this frame when a shopper's alert fires; here it is handed to the page's
+    # live client directly, as the alerts backend is not part of this page's tests.
+    page.driver.execute_script(
+        "window.stockwatch.client.dispatchEvent(new CustomEvent('alert', {detail: {frame: {"
+        "  type: 'alert', sku: 'LAMP-1', name: 'Arc lamp', stock: 12,"
+        "  message: 'Arc lamp is back in stock', at: new Date().toISOString()}}}));"
+    )
+
+    toast = page.wait_for_toast("Arc lamp is back in stock")
+    assert "12 available now" in toast
+    assert page.driver.title == f"(1) {title}"
+    assert page.find("#alerts-count").text == "1"
+    page.screenshot("alert-toast")
+    page.find(".toast-alert .toast-close").click()
+    wait_until(lambda: page.driver.title == title, what="the count to clear once seen")
+    assert page.console_errors() == []

@@ -109,3 +109,11 @@ def test_page_gives_the_low_stock_threshold_from_settings(open_page, server):
     assert page.config()["lowStock"] == 5
     assert page.config()["canChangeStock"] is False
     assert httpx.get(server.base_url + "/").status_code == 200
+
+
+def test_an_empty_store_says_it_has_no_products_yet(open_page, server_factory):
+    page = open_page(server_factory.server()).open_live()
+
+    assert page.summary() == "0 products · updated live"
+    assert page.find("#empty").text == "No products yet."
+    assert page.console_errors() == []

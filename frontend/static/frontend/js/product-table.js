@@ -69,6 +69,8 @@ export class ProductTable {
     if (reset) {
       for (const sku of this.products.keys()) if (!present.has(sku)) this._remove(sku);
     }
+    // Even an empty or unchanged snapshot is news: the summary leaves "Loading…".
+    this._schedule();
   }
 
   /** Apply a PRODUCT object if it is newer than what the row shows. */
