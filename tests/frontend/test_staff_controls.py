@@ -4,6 +4,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 
 from tests.frontend.browser import wait_until
 from tests.frontend.conftest import api_client, create_account, create_product
@@ -97,3 +98,24 @@ def test_an_api_refusal_shows_as_a_readable_message(open_page, server_factory):
     assert page.stock(sku) == 2
     page.screenshot("staff-error")
     assert page.console_errors(allow=[r"/restock - Failed to load resource: .* 403"]) == []
+
+
+def test_restock_from_the_admin_in_a_second_window_shows_on_the_dashboard_at_once(
+    open_page, server, staff_api, staff_user
+):
+    sku = create_product(staff_api, name="Admin-restocked lamp", stock=0)
+    dashboard = open_page(server).open_live()
+    admin = open_page(server).sign_in(staff_user.username, staff_user.password)
+    admin.open(f"/admin/inventory/product/?q={sku}")
+
+    admin.find('input[name="_selected_action"]').click()
+    Select(admin.find('select[name="action"]')).select_by_value("restock_selected")
+    admin.find('button[name="index"]').click()
+    quantity = wait_until(lambda: admin.find_all('input[name="quantity"]'), what="quantity page")
+    quantity[0].send_keys("8", Keys.ENTER)
+
+    dashboard.wait_for_stock(sku, 8)
+    assert "In stock" in dashboard.row_text(sku)
+    dashboard.wait_for_toast("Admin-restocked lamp is back in stock")
+    dashboard.screenshot("restocked-from-admin")
+    assert dashboard.console_errors() == []
