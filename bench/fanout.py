@@ -247,6 +247,14 @@ def print_table(results: list[Result]) -> None:
         )
 
 
+def print_changes(result: Result) -> None:
+    print(f"{'change':>6} | {'50%':>6} {'99%':>6} {'100%':>6} | {'http':>6}")
+    rows = zip(result.p50, result.p99, result.p100, result.http, strict=True)
+    for number, (p50, p99, p100, http) in enumerate(rows, 1):
+        shares = " ".join(ms([t], max).rjust(6) for t in (p50, p99, p100))
+        print(f"{number:>6} | {shares} | {ms([http], max):>6}")
+
+
 def start_server(args: argparse.Namespace):
     """Start a server of this checkout (embedded defaults unless told otherwise)."""
     sys.path.insert(0, str(REPO_ROOT))
@@ -277,6 +285,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between changes")
+    parser.add_argument("--per-change", action="store_true", help="also print each change")
     args = parser.parse_args()
 
     limit = raise_file_limit()
@@ -303,6 +312,8 @@ def main() -> None:
                 )
             )
             print_table(results[-1:])
+            if args.per_change:
+                print_changes(results[-1])
         print()
         print_table(results)
     finally:
