@@ -242,7 +242,7 @@ class Server:
 
     ``heartbeat`` and ``ping_timeout`` become daphne's ``--ping-interval`` and
     ``--ping-timeout`` (and ``STOCKWATCH_HEARTBEAT``, which the welcome reports).
-    Everything the process writes goes to ``log_path``.
+    Everything the process writes goes to ``log_path``, its access log to ``access_log_path``.
     """
 
     def __init__(
@@ -261,6 +261,8 @@ class Server:
         self.extra_env = dict(env or {})
         self.port = 0
         self.log_path = store.root / f"{name}.log"
+        #: One line per HTTP request and WebSocket, kept apart from the application's log.
+        self.access_log_path = store.root / f"{name}.access.log"
         self._process: subprocess.Popen | None = None
 
     def __repr__(self) -> str:
@@ -366,6 +368,8 @@ class Server:
             str(self.heartbeat),
             "--ping-timeout",
             str(self.ping_timeout),
+            "--access-log",
+            str(self.access_log_path),
             "config.asgi:application",
         ]
         log = self.log_path.open("a")
@@ -416,6 +420,11 @@ class ServerPool:
         self.root = root
         self._stores: list[Store] = []
         self._servers: list[Server] = []
+
+    @property
+    def servers(self) -> list[Server]:
+        """The servers started so far, in order."""
+        return list(self._servers)
 
     def store(
         self,
