@@ -2,10 +2,11 @@
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from inventory.models import ApiToken, Product, Source, StockEvent
-from inventory.services import product_create
+from inventory.services import MAX_STOCK, product_create, product_set_stock
 from inventory.tokens import token_issue, token_user
 from tests.inventory.helpers import store_state
 
@@ -237,3 +238,14 @@ def test_the_revoke_action_revokes_the_selected_tokens(admin_client, clerk):
     assert response.status_code == 302
     assert token_user(raw=revoked) is None
     assert token_user(raw=kept) == clerk
+
+
+def test_the_restock_action_restocks_none_when_one_cannot_take_it(admin_client, shelf):
+    product_set_stock(sku="PEN-3", stock=MAX_STOCK)
+    before = store_state()
+
+    response = admin_client.post(PRODUCTS, {**_select(shelf), "apply": "1", "quantity": "1"})
+
+    assert response.status_code == 302
+    assert store_state() == before
+    assert "Nothing was restocked" in str(list(get_messages(response.wsgi_request))[0])
