@@ -124,14 +124,19 @@ class StockClient:
         if self._runner is not None:
             raise StockwatchError("the client is already connected")
         connection = await self._open()
+        self._connection = connection
         self._runner = asyncio.create_task(self._run(connection), name=f"stockwatch {self.url}")
 
     async def close(self) -> None:
         """Close the connection; ``events()`` then ends after what is already queued."""
         self._closed = True
+        connection = self._connection
         if self._runner is not None and not self._runner.done():
             self._runner.cancel()
             await asyncio.wait([self._runner])
+        if connection is not None:
+            # A runner cancelled before it started never closed its first connection.
+            await connection.close()
 
     # -- requests ----------------------------------------------------------------------
 
