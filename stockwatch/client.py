@@ -377,6 +377,9 @@ class StockClient:
         snapshot = tuple(Product.from_data(data) for data in frame["snapshot"])
         since = request.message.get("since")
         if request.lost or (since is not None and frame.get("recovered") is False):
+            # Forget first: a product missing from a replaced store starts again at seq 0.
+            skus = request.message["skus"]
+            self._tracker.forget(None if skus == ALL else skus)
             for product in snapshot:
                 self._tracker.reset(product.sku, product.seq)
             await self._events.put(RecoveryGap(snapshot))
