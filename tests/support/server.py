@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
-import logging
 import os
 import re
 import secrets
@@ -19,8 +19,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-
-logger = logging.getLogger(__name__)
 
 #: The checkout the helper lives in; servers and commands run from here.
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +46,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@functools.cache
 def _branch() -> str:
     try:
         result = subprocess.run(
@@ -64,7 +63,8 @@ def _branch() -> str:
 
 def unique_name(prefix: str = "sw_e2e") -> str:
     """A name no other test run on this machine uses: branch, pid, counter, random part."""
-    name = f"{prefix}_{_branch()}_{os.getpid()}_{next(_names)}_{secrets.token_hex(3)}"
+    # The branch goes last: PostgreSQL cuts names at 63 characters.
+    name = f"{prefix}_{os.getpid()}_{next(_names)}_{secrets.token_hex(3)}_{_branch()}"
     return name[:63]
 
 
@@ -242,7 +242,7 @@ class Server:
 
     ``heartbeat`` and ``ping_timeout`` become daphne's ``--ping-interval`` and
     ``--ping-timeout`` (and ``STOCKWATCH_HEARTBEAT``, which the welcome reports).
-    Everything the process writes goes to ``log_path``.
+    Everything the process writes goes to ``log_path``, its access log to ``access_log_path``.
     """
 
     def __init__(
@@ -261,6 +261,8 @@ class Server:
         self.extra_env = dict(env or {})
         self.port = 0
         self.log_path = store.root / f"{name}.log"
+        #: One line per HTTP request and WebSocket, kept apart from the application's log.
+        self.access_log_path = store.root / f"{name}.access.log"
         self._process: subprocess.Popen | None = None
 
     def __repr__(self) -> str:
@@ -287,8 +289,7 @@ class Server:
         """Start daphne and wait until ``/healthz`` answers 200."""
         if self.running:
             return self
-        attempts = 3
-        for attempt in range(1, attempts + 1):
+        for _ in range(3):
             # Keep the port across restarts so that clients can reconnect to the same URL.
             self.port = self.port or free_port()
             self._spawn()
@@ -296,10 +297,8 @@ class Server:
                 self._wait_healthy(timeout=timeout)
                 return self
             except _ExitedEarly:
-                self.port = 0  # most likely the port was taken meanwhile
-                if attempt == attempts:
-                    raise RuntimeError(f"{self!r} did not start:\n{self.log_tail()}") from None
-        raise AssertionError("unreachable")
+                self.port = 0  # most likely the port was taken meanwhile: try another
+        raise RuntimeError(f"{self!r} did not start:\n{self.log_tail()}")
 
     def stop(self, *, timeout: float = 10) -> None:
         """Ask daphne to shut down (SIGTERM); kill it when it does not within ``timeout``."""
@@ -366,6 +365,8 @@ class Server:
             str(self.heartbeat),
             "--ping-timeout",
             str(self.ping_timeout),
+            "--access-log",
+            str(self.access_log_path),
             "config.asgi:application",
         ]
         log = self.log_path.open("a")
@@ -416,6 +417,11 @@ class ServerPool:
         self.root = root
         self._stores: list[Store] = []
         self._servers: list[Server] = []
+
+    @property
+    def servers(self) -> list[Server]:
+        """The servers started so far, in order."""
+        return list(self._servers)
 
     def store(
         self,
