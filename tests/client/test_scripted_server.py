@@ -237,3 +237,26 @@ async def test_a_reply_is_matched_to_its_request_by_id(scripted):
                 await client.subscribe(["A"])
     assert refused.value.code == "too_many_subscriptions"
     assert not isinstance(refused.value, UnknownProduct)
+
+
+async def test_a_subscribe_too_large_for_one_message_is_split_below_the_servers_limit(scripted):
+    skus = [f"SKU-{n:05d}-" + "x" * 50 for n in range(3000)]
+    sizes: list[int] = []
+    asked: list[str] = []
+
+    async def only(connection: ServerConnection) -> None:
+        while len(asked) < len(skus):
+            text = await connection.recv()
+            sizes.append(len(text.encode()))
+            request = json.loads(text)
+            asked.extend(request["skus"])
+            await send(connection, subscribed(request, [product(s, 0) for s in request["skus"]]))
+        await connection.wait_closed()
+
+    async with running(scripted(only)) as url, fast(url) as client:
+        snapshot = await client.subscribe(skus)
+
+    assert asked == skus
+    assert [p.sku for p in snapshot] == skus
+    assert len(sizes) > 1
+    assert max(sizes) < 64 * 1024
