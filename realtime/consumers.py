@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import time
 
 from channels.db import database_sync_to_async
@@ -9,7 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from inventory import selectors
-from inventory.models import sku_validator
+from inventory.models import SKU_PATTERN
 from inventory.serializers import product_data, stock_change_data
 from realtime.backlog import send_buffer_probe
 from realtime.hub import get_hub
@@ -335,12 +336,12 @@ def _parse_skus(value: object) -> list[str] | None:
     return list(skus)
 
 
+_SKU = re.compile(SKU_PATTERN)
+
+
 def _valid_sku(sku: str) -> bool:
-    try:
-        sku_validator(sku)
-    except Exception:
-        return False
-    return len(sku) <= 64
+    # fullmatch: the pattern's ``$`` alone lets a trailing newline through.
+    return _SKU.fullmatch(sku) is not None
 
 
 def _parse_since(value: object) -> dict[str, int] | None:
