@@ -206,6 +206,8 @@ STOCKWATCH_LOG_TAIL_INTERVAL = env_float(
 )
 #: HTTP writes allowed per credential (django-ratelimit syntax, e.g. ``120/m``).
 STOCKWATCH_API_WRITE_RATE = os.environ.get("STOCKWATCH_API_WRITE_RATE", "600/m")
+#: Seconds between a server's reports of how many of its connections watch each product.
+STOCKWATCH_PRESENCE_SECONDS = env_float(os.environ, "STOCKWATCH_PRESENCE_SECONDS", 5, minimum=0.2)
 #: Stock under this shows as "Low stock" on the dashboard.
 STOCKWATCH_LOW_STOCK = env_int(os.environ, "STOCKWATCH_LOW_STOCK", 5)
 

@@ -35,6 +35,7 @@ from inventory import selectors
 from inventory.signals import StockChange
 from realtime import groups
 from realtime.metrics import EVENTS_DELIVERED, FANOUT_SECONDS
+from realtime.presence import PresencePublisher, local_counts
 from realtime.protocol import stock_frame
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class Hub:
         self._flusher: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._started: asyncio.Task | None = None
+        self.presence = PresencePublisher()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -114,6 +116,7 @@ class Hub:
         self.channel_name = await self.layer.new_channel(prefix="stockwatch.hub.")
         self._spawn(self._receive_loop())
         self._spawn(self._maintenance_loop())
+        self._spawn(self._presence_loop())
         if settings.STOCKWATCH_LOG_TAIL_INTERVAL > 0:
             self._spawn(self._tail_loop(settings.STOCKWATCH_LOG_TAIL_INTERVAL))
         self._close_on_server_shutdown()
@@ -137,6 +140,8 @@ class Hub:
 
     async def close_all(self, *, flush_seconds: float = 1.0) -> None:
         """Close every local connection, then give the close frames time to be written."""
+        with contextlib.suppress(Exception):
+            await self.presence.withdraw()
         connections = list(self.connections)
         for connection in connections:
             with contextlib.suppress(Exception):
@@ -268,6 +273,14 @@ class Hub:
                     last_refresh = time.monotonic()
             except Exception:
                 logger.exception("hub maintenance failed; retrying")
+
+    async def _presence_loop(self) -> None:
+        while True:
+            try:
+                await self.presence.publish(local_counts([self]))
+            except Exception:
+                logger.warning("publishing presence failed; retrying", exc_info=True)
+            await asyncio.sleep(settings.STOCKWATCH_PRESENCE_SECONDS)
 
     async def _leave_unused_groups(self) -> None:
         unused = []
@@ -449,6 +462,11 @@ def frame_from_change(change: StockChange) -> Frame:
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+
+
+def all_hubs() -> list[Hub]:
+    """Every hub of this process (one per event loop; one in a server)."""
+    return list(_hubs.values())
 
 
 def get_hub() -> Hub:
