@@ -101,7 +101,7 @@ REDIS_URL = os.environ.get("REDIS_URL") or None
 KEY_PREFIX = os.environ.get("STOCKWATCH_KEY_PREFIX", "stockwatch")
 #: Seconds a group membership lives in Redis unless refreshed; each server refreshes its own
 #: memberships well within this, so a killed process leaves no member for longer.
-GROUP_EXPIRY = env_int(os.environ, "STOCKWATCH_GROUP_EXPIRY", 300, minimum=30)
+GROUP_EXPIRY = env_int(os.environ, "STOCKWATCH_GROUP_EXPIRY", 300, minimum=3)
 
 
 def channel_layers_config(redis_url: str | None) -> dict:

@@ -142,6 +142,10 @@ class Hub:
         """Close every local connection, then give the close frames time to be written."""
         with contextlib.suppress(Exception):
             await self.presence.withdraw()
+        with contextlib.suppress(Exception):
+            async with self._membership:
+                for group in list(self._joins):
+                    await self.layer.group_discard(group, self.channel_name)
         connections = list(self.connections)
         for connection in connections:
             with contextlib.suppress(Exception):
@@ -262,10 +266,12 @@ class Hub:
         self._advance(track, sku)
 
     async def _maintenance_loop(self) -> None:
-        refresh_every = max(MAINTENANCE_SECONDS, settings.GROUP_EXPIRY // 3)
+        # Refreshed three times per expiry, a live membership never lapses; a dead
+        # process's lapses within one expiry.
+        refresh_every = settings.GROUP_EXPIRY / 3
         last_refresh = time.monotonic()
         while True:
-            await asyncio.sleep(MAINTENANCE_SECONDS)
+            await asyncio.sleep(min(MAINTENANCE_SECONDS, refresh_every))
             try:
                 await self._leave_unused_groups()
                 if time.monotonic() - last_refresh >= refresh_every:

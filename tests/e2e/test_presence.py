@@ -53,3 +53,41 @@ async def test_watchers_on_every_process_are_counted_and_a_killed_one_drops_out(
     await on_second.close()
     for socket in on_first:
         await socket.close()
+
+
+async def group_members(server, sku: str) -> list[str]:
+    """The channel-layer members of the product's group, as the store's Redis holds them."""
+    import redis.asyncio
+
+    prefix = server.store.key_prefix
+    client = redis.asyncio.Redis.from_url(REDIS_URL)
+    try:
+        members = await client.zrange(f"{prefix}:asgi:group:stock.product.{sku}", 0, -1)
+    finally:
+        await client.aclose()
+    return sorted(member.decode() for member in members)
+
+
+async def test_a_killed_process_stops_being_a_group_member_within_the_expiry(server_factory):
+    env = {**UNTHROTTLED, "STOCKWATCH_GROUP_EXPIRY": "4"}
+    first = server_factory.server(database_url=POSTGRES_URL, redis_url=REDIS_URL, store_env=env)
+    second = server_factory.server(first.store)
+    sku = new_sku("GONE")
+    async with httpx.AsyncClient(
+        base_url=second.base_url, headers=bearer(first.staff_token()), timeout=10
+    ) as api:
+        await product_create(api, sku=sku, stock=0)
+        sockets = [await StockSocket.open(s.ws_url) for s in (first, second)]
+        for socket in sockets:
+            await socket.subscribe([sku])
+        assert len(await group_members(first, sku)) == 2
+
+        first.kill()
+        await asyncio.sleep(5)
+        # The survivor refreshed its membership; the dead one lapsed and is gone at the
+        # next send.
+        await api.post(f"/api/products/{sku}/restock", json={"quantity": 1})
+        assert (await sockets[1].stock_frame(sku=sku))["seq"] == 1
+        assert len(await group_members(first, sku)) == 1
+    for socket in sockets:
+        await socket.close()
