@@ -101,7 +101,7 @@ REDIS_URL = os.environ.get("REDIS_URL") or None
 KEY_PREFIX = os.environ.get("STOCKWATCH_KEY_PREFIX", "stockwatch")
 #: Seconds a group membership lives in Redis unless refreshed; each server refreshes its own
 #: memberships well within this, so a killed process leaves no member for longer.
-GROUP_EXPIRY = env_int(os.environ, "STOCKWATCH_GROUP_EXPIRY", 300, minimum=30)
+GROUP_EXPIRY = env_int(os.environ, "STOCKWATCH_GROUP_EXPIRY", 300, minimum=3)
 
 
 def channel_layers_config(redis_url: str | None) -> dict:
@@ -206,6 +206,8 @@ STOCKWATCH_LOG_TAIL_INTERVAL = env_float(
 )
 #: HTTP writes allowed per credential (django-ratelimit syntax, e.g. ``120/m``).
 STOCKWATCH_API_WRITE_RATE = os.environ.get("STOCKWATCH_API_WRITE_RATE", "600/m")
+#: Seconds between a server's reports of how many of its connections watch each product.
+STOCKWATCH_PRESENCE_SECONDS = env_float(os.environ, "STOCKWATCH_PRESENCE_SECONDS", 5, minimum=0.2)
 #: Stock under this shows as "Low stock" on the dashboard.
 STOCKWATCH_LOW_STOCK = env_int(os.environ, "STOCKWATCH_LOW_STOCK", 5)
 

@@ -15,11 +15,13 @@ from inventory.serializers import product_data, stock_change_data
 from realtime.backlog import send_buffer_probe
 from realtime.hub import get_hub
 from realtime.metrics import CONNECTIONS_CLOSED, CONNECTIONS_OPEN, FRAMES_DROPPED, SUBSCRIPTIONS
+from realtime.presence import watching
 from realtime.protocol import PROTOCOL_VERSION, dumps, error_message
 from realtime.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
+CLOSE_SHUTDOWN = 4001
 CLOSE_RATE_LIMITED = 4008
 CLOSE_TOO_LARGE = 4009
 CLOSE_BACKLOG = 4013
@@ -71,6 +73,7 @@ class StockConsumer(AsyncWebsocketConsumer):
         await self.accept()
         CONNECTIONS_OPEN.inc()
         self.counted = True
+        self.hub.connections.add(self)
         if self.user is not None:
             await self.hub.add_user(self, user_id=self.user.pk)
         await self.send_message(
@@ -95,6 +98,7 @@ class StockConsumer(AsyncWebsocketConsumer):
         hub = getattr(self, "hub", None)
         if hub is None:
             return
+        hub.connections.discard(self)
         hub.remove(self, skus=self.skus)
         hub.remove(self, skus=None)
         if self.user is not None:
@@ -129,6 +133,9 @@ class StockConsumer(AsyncWebsocketConsumer):
                     await self.base_send({"type": "websocket.send", "text": text})
         finally:
             self._draining = False
+
+    async def close_for_shutdown(self) -> None:
+        await self._close_for("shutdown", CLOSE_SHUTDOWN)
 
     async def _close_for(self, reason: str, code: int) -> None:
         if self.closing:
@@ -233,14 +240,19 @@ class StockConsumer(AsyncWebsocketConsumer):
             self.hub.add(self, skus=new)
         snapshot: list = []
         try:
-            snapshot, missed = await database_sync_to_async(_read_snapshot)(skus=skus, since=since)
+            snapshot, missed, watchers = await database_sync_to_async(_read_snapshot)(
+                skus=skus, since=since
+            )
         finally:
             frames = self._release(skus, snapshot)
         reply: dict = {"type": "subscribed"}
         if message_id is not None:
             reply["id"] = message_id
         reply["skus"] = ALL if skus is None else skus
-        reply["snapshot"] = [product_data(product) for product in snapshot]
+        reply["snapshot"] = [
+            product_data(product) | {"watching": watchers.get(product.sku, 0)}
+            for product in snapshot
+        ]
         if since is not None:
             reply["missed"] = missed or []
             reply["recovered"] = missed is not None
@@ -358,10 +370,18 @@ def _parse_since(value: object) -> dict[str, int] | None:
 
 
 def _read_snapshot(*, skus: list[str] | None, since: dict[str, int] | None):
-    """The products' state, and the logged frames each missed after ``since`` (None: lost)."""
+    """The products' state, how many watch each, and the frames missed after ``since``.
+
+    The missed frames are None when the log no longer holds them all.
+    """
     snapshot = selectors.product_snapshot(skus=skus)
+    watchers = watching(skus=[product.sku for product in snapshot])
+    return snapshot, _missed(snapshot, skus=skus, since=since), watchers
+
+
+def _missed(snapshot: list, *, skus: list[str] | None, since: dict[str, int] | None):
     if since is None:
-        return snapshot, None
+        return None
     current = {product.sku: product.seq for product in snapshot}
     missed: list[dict] = []
     for sku, after in since.items():
@@ -369,9 +389,9 @@ def _read_snapshot(*, skus: list[str] | None, since: dict[str, int] | None):
             continue  # Not part of this subscribe.
         upto = current.get(sku)
         if upto is None or after > upto:
-            return snapshot, None
+            return None
         changes = selectors.stock_changes_between(sku=sku, after=after, upto=upto)
         if changes is None:
-            return snapshot, None
+            return None
         missed.extend(stock_change_data(change) for change in changes)
-    return snapshot, missed
+    return missed

@@ -18,6 +18,7 @@ those above the snapshot's seq, so nothing between snapshot and live is lost or 
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 import weakref
 from collections import deque
@@ -34,6 +35,7 @@ from inventory import selectors
 from inventory.signals import StockChange
 from realtime import groups
 from realtime.metrics import EVENTS_DELIVERED, FANOUT_SECONDS
+from realtime.presence import PresencePublisher, local_counts
 from realtime.protocol import stock_frame
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,10 @@ class Observer(Protocol):
     floors: dict[str, int]
 
     async def send_text(self, text: str) -> None: ...
+
+    async def close_for_shutdown(self) -> None: ...
+
+    def buffered(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -85,6 +91,8 @@ class Hub:
         self.by_sku: dict[str, set[Observer]] = {}
         self.everyone: set[Observer] = set()
         self.by_user: dict[int, set[Observer]] = {}
+        #: Every open local connection, subscribed or not.
+        self.connections: set[Observer] = set()
         self.tracks: dict[str, Track] = {}
         #: True once the all-products group is joined and every product's seq was read.
         self.tracking_all = False
@@ -94,6 +102,7 @@ class Hub:
         self._flusher: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._started: asyncio.Task | None = None
+        self.presence = PresencePublisher()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -107,8 +116,43 @@ class Hub:
         self.channel_name = await self.layer.new_channel(prefix="stockwatch.hub.")
         self._spawn(self._receive_loop())
         self._spawn(self._maintenance_loop())
+        self._spawn(self._presence_loop())
         if settings.STOCKWATCH_LOG_TAIL_INTERVAL > 0:
             self._spawn(self._tail_loop(settings.STOCKWATCH_LOG_TAIL_INTERVAL))
+        self._close_on_server_shutdown()
+
+    def _close_on_server_shutdown(self) -> None:
+        """Under daphne, close every socket with a frame when the server stops (SIGTERM).
+
+        Without it clients see the TCP connection vanish and may wait for a timeout;
+        with a close frame they reconnect (to another process) at once.
+        """
+        if "twisted.internet.reactor" not in sys.modules:
+            return  # Not under daphne; importing the reactor would install one.
+        from twisted.internet import defer, reactor
+
+        if reactor.running:
+            reactor.addSystemEventTrigger(
+                "before",
+                "shutdown",
+                lambda: defer.Deferred.fromFuture(asyncio.ensure_future(self.close_all())),
+            )
+
+    async def close_all(self, *, flush_seconds: float = 1.0) -> None:
+        """Close every local connection, then give the close frames time to be written."""
+        with contextlib.suppress(Exception):
+            await self.presence.withdraw()
+        with contextlib.suppress(Exception):
+            async with self._membership:
+                for group in list(self._joins):
+                    await self.layer.group_discard(group, self.channel_name)
+        connections = list(self.connections)
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                await connection.close_for_shutdown()
+        deadline = time.monotonic() + flush_seconds
+        while time.monotonic() < deadline and any(c.buffered() for c in connections):
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         """Cancel the hub's tasks (for tests and shutdown)."""
@@ -222,10 +266,12 @@ class Hub:
         self._advance(track, sku)
 
     async def _maintenance_loop(self) -> None:
-        refresh_every = max(MAINTENANCE_SECONDS, settings.GROUP_EXPIRY // 3)
+        # Refreshed three times per expiry, a live membership never lapses; a dead
+        # process's lapses within one expiry.
+        refresh_every = settings.GROUP_EXPIRY / 3
         last_refresh = time.monotonic()
         while True:
-            await asyncio.sleep(MAINTENANCE_SECONDS)
+            await asyncio.sleep(min(MAINTENANCE_SECONDS, refresh_every))
             try:
                 await self._leave_unused_groups()
                 if time.monotonic() - last_refresh >= refresh_every:
@@ -233,6 +279,14 @@ class Hub:
                     last_refresh = time.monotonic()
             except Exception:
                 logger.exception("hub maintenance failed; retrying")
+
+    async def _presence_loop(self) -> None:
+        while True:
+            try:
+                await self.presence.publish(local_counts([self]))
+            except Exception:
+                logger.warning("publishing presence failed; retrying", exc_info=True)
+            await asyncio.sleep(settings.STOCKWATCH_PRESENCE_SECONDS)
 
     async def _leave_unused_groups(self) -> None:
         unused = []
@@ -414,6 +468,11 @@ def frame_from_change(change: StockChange) -> Frame:
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+
+
+def all_hubs() -> list[Hub]:
+    """Every hub of this process (one per event loop; one in a server)."""
+    return list(_hubs.values())
 
 
 def get_hub() -> Hub:
