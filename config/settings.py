@@ -1,6 +1,7 @@
 """Settings for stockwatch, each read once from the environment with an embedded default."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -179,6 +180,38 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(
 CSRF_TRUSTED_ORIGINS = env_list(os.environ, "DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+
+def proxy_ssl_header(name: str | None) -> tuple[str, str] | None:
+    """Django's ``SECURE_PROXY_SSL_HEADER`` for a header such as ``X-Forwarded-Proto``."""
+    if not name:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"got {name!r}"
+        )
+    return "HTTP_" + name.upper().replace("-", "_"), "https"
+
+
+#: The header by which the TLS proxy in front says a request came over HTTPS; set it only
+#: when that proxy always sets (or strips) it, or any client could claim HTTPS.
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"))
+#: Seconds browsers keep to HTTPS once told (HSTS, sent on HTTPS answers only); 0 is off.
+SECURE_HSTS_SECONDS = env_int(os.environ, "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    os.environ, "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG
+)
+#: Asking browsers to preload HSTS is hard to take back, so it is the operator's explicit choice.
+SECURE_HSTS_PRELOAD = env_bool(os.environ, "DJANGO_SECURE_HSTS_PRELOAD", False)
+#: Off by default: TLS usually ends at the proxy in front, which redirects plain HTTP itself.
+SECURE_SSL_REDIRECT = env_bool(os.environ, "DJANGO_SECURE_SSL_REDIRECT", False)
+SILENCED_SYSTEM_CHECKS = [
+    # W008 (no SSL redirect): left to the TLS proxy by default (DJANGO_SECURE_SSL_REDIRECT).
+    "security.W008",
+    # W021 (no HSTS preload): preloading is opt-in, see SECURE_HSTS_PRELOAD above.
+    "security.W021",
+]
 
 # -- stockwatch ----------------------------------------------------------------------------
 
