@@ -57,3 +57,15 @@ def env_list(environ: Mapping[str, str], name: str, default: list[str]) -> list[
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(environ: Mapping[str, str], name: str, default: str, choices: set[str]) -> str:
+    """Read one of ``choices`` (case-insensitive)."""
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        allowed = ", ".join(sorted(choices))
+        raise ImproperlyConfigured(f"{name} must be one of {allowed}, got {raw!r}")
+    return value

@@ -7,7 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list
+from config.env import env_bool, env_choice, env_float, env_int, env_list
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("STOCKWATCH_DATA_DIR", BASE_DIR / "data"))
@@ -244,11 +245,10 @@ STOCKWATCH_PRESENCE_SECONDS = env_float(os.environ, "STOCKWATCH_PRESENCE_SECONDS
 #: Stock under this shows as "Low stock" on the dashboard.
 STOCKWATCH_LOW_STOCK = env_int(os.environ, "STOCKWATCH_LOW_STOCK", 5)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("STOCKWATCH_LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
-}
+#: ``json``: one JSON object per line on standard error, for log collectors; ``plain``: text.
+STOCKWATCH_LOG_FORMAT = env_choice(
+    os.environ, "STOCKWATCH_LOG_FORMAT", "plain" if DEBUG else "json", {"json", "plain"}
+)
+LOGGING = logging_config(
+    log_format=STOCKWATCH_LOG_FORMAT, level=os.environ.get("STOCKWATCH_LOG_LEVEL", "INFO")
+)
