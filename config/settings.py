@@ -225,6 +225,11 @@ STOCKWATCH_MESSAGE_RATE = env_float(os.environ, "STOCKWATCH_MESSAGE_RATE", 20, m
 STOCKWATCH_MESSAGE_BURST = env_int(os.environ, "STOCKWATCH_MESSAGE_BURST", 40, minimum=1)
 #: Seconds a rate-limited client may keep sending before it is closed with 4008.
 STOCKWATCH_RATE_LIMIT_GRACE = env_float(os.environ, "STOCKWATCH_RATE_LIMIT_GRACE", 2, minimum=0)
+#: Open WebSocket connections one client address may hold per server process (0: no limit);
+#: more are closed with 4029. Behind a proxy, start daphne with --proxy-headers.
+STOCKWATCH_MAX_CONNECTIONS_PER_ADDRESS = env_int(
+    os.environ, "STOCKWATCH_MAX_CONNECTIONS_PER_ADDRESS", 200
+)
 #: Client frames above this close the connection with 4009.
 STOCKWATCH_MAX_MESSAGE_BYTES = env_int(os.environ, "STOCKWATCH_MAX_MESSAGE_BYTES", 64 * 1024)
 #: Bytes a connection may leave unread in its send buffer before it is closed with 4013.

@@ -1,4 +1,6 @@
-"""The WebSocket handshake's gatekeepers: the Origin check and authentication."""
+"""The WebSocket handshake's gatekeepers: connections per address, Origin, authentication."""
+
+from collections import Counter
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
@@ -7,8 +9,53 @@ from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 
 from inventory.tokens import token_user
+from realtime.metrics import CONNECTIONS_CLOSED
+
+#: Close code of a connection refused because its address holds too many already.
+CLOSE_TOO_MANY_CONNECTIONS = 4029
 
 _deny = WebsocketDenier.as_asgi()
+
+
+class ConnectionLimit:
+    """Close a WebSocket at once (4029) when its address holds too many in this process.
+
+    The count of an address goes down when its connection's application returns, however
+    that happens: closed by either side, dropped, crashed or cancelled by the server.
+    The address is the peer's, or the one daphne takes from a proxy's headers when
+    started with ``--proxy-headers``.
+    """
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        #: Open connections by address; an address leaves when its count reaches zero.
+        self.open: Counter[str | None] = Counter()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket":
+            return await self.inner(scope, receive, send)
+        # Read per connection so that a changed setting takes effect at once.
+        limit = settings.STOCKWATCH_MAX_CONNECTIONS_PER_ADDRESS
+        address = (scope.get("client") or (None,))[0]
+        if limit and self.open[address] >= limit:
+            return await _refuse(receive, send)
+        self.open[address] += 1
+        try:
+            return await self.inner(scope, receive, send)
+        finally:
+            self.open[address] -= 1
+            if self.open[address] <= 0:
+                del self.open[address]
+
+
+async def _refuse(receive, send) -> None:
+    # Accepted and then closed, rather than refused with 403, so that clients see a close
+    # code they can tell from a refused credential, and reconnect later.
+    if (await receive())["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": CLOSE_TOO_MANY_CONNECTIONS})
+    CONNECTIONS_CLOSED.labels(reason="too_many_connections").inc()
 
 
 class BrowserOriginValidator(OriginValidator):
@@ -42,7 +89,10 @@ class BearerTokenMiddleware(BaseMiddleware):
 
 
 def websocket_stack(inner):
-    """Wrap the WebSocket routes: Origin first, then session cookie, then bearer token."""
-    return BrowserOriginValidator(
-        AuthMiddlewareStack(BearerTokenMiddleware(inner)), settings.ALLOWED_HOSTS
+    """Wrap the WebSocket routes: connections per address, Origin, session, bearer token."""
+    # The limit comes first, so that a flood of handshakes costs no token lookups.
+    return ConnectionLimit(
+        BrowserOriginValidator(
+            AuthMiddlewareStack(BearerTokenMiddleware(inner)), settings.ALLOWED_HOSTS
+        )
     )
