@@ -53,6 +53,10 @@ class ProductAdmin(admin.ModelAdmin):
     ordering = ["sku"]
     actions = ["restock_selected"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Product | None = None) -> bool:
+        # Deleting a product would take its stock event log (the audit trail) with it.
+        return False
+
     def get_fields(self, request: HttpRequest, obj: Product | None = None) -> list[str]:
         if obj is None:
             return ["sku", "name", "stock"]

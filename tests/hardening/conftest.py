@@ -7,12 +7,15 @@ from hypothesis import HealthCheck, settings
 # The store's: callers of each kind, two products, an empty cache and rate-limit counters.
 from tests.inventory.conftest import (  # noqa: F401
     clerk,
+    clerk_client,
     clerk_token,
     fresh_cache,
     lamp,
     shopper,
     sold_out_mug,
+    staff_without_permission,
     static_root,
+    superuser,
 )
 
 # The WebSocket side's fixtures: a clean hub, connected clients, two products.
