@@ -318,14 +318,22 @@ class Hub:
 
     async def _receive_loop(self) -> None:
         backoff = 0.1
+        lost = False
         while True:
             try:
+                if lost:
+                    await self._recover()
+                    lost = False
+                    logger.info("channel layer reachable again; memberships restored")
                 message = await self.layer.receive(self.channel_name)
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("channel layer receive failed; retrying in %.1fs", backoff)
+                logger.warning(
+                    "channel layer unreachable; retrying in %.1fs", backoff, exc_info=True
+                )
+                lost = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5)
                 continue
@@ -336,6 +344,26 @@ class Hub:
                 )
             elif kind == "user.alert":
                 await self._deliver_alert(message["user_id"], message["frame"])
+
+    async def _recover(self) -> None:
+        """After the layer was unreachable: rejoin the groups, then hand out from the log
+        what was committed meanwhile (its announcements were lost with the layer)."""
+        await self._refresh_groups()
+        skus = (
+            None if self.tracking_all else [s for s, t in self.tracks.items() if t.last is not None]
+        )
+        seqs = await database_sync_to_async(selectors.product_seqs)(skus=skus)
+        for sku, seq in seqs.items():
+            track = self.tracks.get(sku)
+            if track is None and self.tracking_all:
+                track = self.tracks[sku] = Track(last=-1)
+            if track is None or track.last is None or seq <= track.last:
+                continue
+            changes = await database_sync_to_async(selectors.stock_changes_after)(
+                sku=sku, after=track.last, upto=seq
+            )
+            for change in changes:
+                self.receive_frame(frame_from_change(change))
 
     def receive_frame(self, frame: Frame) -> None:
         """Take one change from any source; duplicates and stale ones are dropped."""
