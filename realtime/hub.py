@@ -97,6 +97,8 @@ class Hub:
         #: True once the all-products group is joined and every product's seq was read.
         self.tracking_all = False
         self._joins: dict[str, asyncio.Future] = {}
+        #: Why each group was joined: ("all", None), ("product", sku) or ("user", user id).
+        self._purposes: dict[str, tuple[str, str | int | None]] = {}
         self._membership = asyncio.Lock()
         self._outbox: deque[Frame] = deque()
         self._flusher: asyncio.Task | None = None
@@ -174,15 +176,13 @@ class Hub:
     async def watch(self, skus: Iterable[str] | None) -> None:
         """Return once the hub hears and orders every change of ``skus`` (all when None)."""
         await self.start()
-        if skus is None:
-            wanted = [groups.ALL_PRODUCTS]
-        elif self.tracking_all or groups.ALL_PRODUCTS in self._joins:
-            wanted = [groups.ALL_PRODUCTS]
+        if skus is None or self.tracking_all or groups.ALL_PRODUCTS in self._joins:
+            wanted = {groups.ALL_PRODUCTS: None}
         else:
-            wanted = [groups.product_group(sku) for sku in skus]
-        for group in wanted:
+            wanted = {groups.product_group(sku): sku for sku in skus}
+        for group, sku in wanted.items():
             if group not in self._joins:
-                sku = None if group == groups.ALL_PRODUCTS else group.removeprefix("stock.product.")
+                self._purposes[group] = ("product", sku) if sku is not None else ("all", None)
                 self._joins[group] = asyncio.ensure_future(self._join(group, sku))
         await asyncio.gather(*(asyncio.shield(self._joins[group]) for group in wanted))
 
@@ -217,6 +217,7 @@ class Hub:
         self.by_user.setdefault(user_id, set()).add(observer)
         group = groups.user_group(user_id)
         if group not in self._joins:
+            self._purposes[group] = ("user", user_id)
             self._joins[group] = asyncio.ensure_future(self._join(group, None, track=False))
         await asyncio.shield(self._joins[group])
 
@@ -234,6 +235,7 @@ class Hub:
             await self._join_and_read(group, sku, track=track)
         except BaseException:
             self._joins.pop(group, None)  # Let the next subscriber try again.
+            self._purposes.pop(group, None)
             raise
 
     async def _join_and_read(self, group: str, sku: str | None, *, track: bool) -> None:
@@ -291,17 +293,18 @@ class Hub:
     async def _leave_unused_groups(self) -> None:
         unused = []
         for group, join in list(self._joins.items()):
-            if not join.done() or group == groups.ALL_PRODUCTS:
+            purpose, key = self._purposes[group]
+            if not join.done() or purpose == "all":
                 continue  # The all-products group is kept: the dashboard comes back.
-            if group.startswith("user."):
-                in_use = int(group.removeprefix("user.")) in self.by_user
+            if purpose == "user":
+                in_use = key in self.by_user
             else:
-                sku = group.removeprefix("stock.product.")
-                in_use = sku in self.by_sku and not self.tracking_all
+                in_use = key in self.by_sku and not self.tracking_all
                 if not in_use and not self.tracking_all:
-                    self.tracks.pop(sku, None)
+                    self.tracks.pop(key, None)
             if not in_use:
                 del self._joins[group]
+                del self._purposes[group]
                 unused.append(group)
         async with self._membership:
             for group in unused:
