@@ -1,8 +1,9 @@
-"""Products and times as the public protocol writes them."""
+"""Products, stock changes and times as the public protocol writes them."""
 
 from datetime import UTC, datetime
 
 from inventory.models import Product
+from inventory.signals import StockChange
 
 
 def iso(moment: datetime) -> str:
@@ -18,4 +19,18 @@ def product_data(product: Product) -> dict:
         "stock": product.stock,
         "seq": product.seq,
         "updated_at": iso(product.updated_at),
+    }
+
+
+def stock_change_data(change: StockChange) -> dict:
+    """The ``stock`` frame of the protocol announcing one change (also the API's STOCK)."""
+    return {
+        "type": "stock",
+        "sku": change.sku,
+        "name": change.name,
+        "stock": change.stock,
+        "previous": change.previous,
+        "event": change.event,
+        "seq": change.seq,
+        "at": iso(change.at),
     }

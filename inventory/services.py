@@ -14,6 +14,9 @@ from inventory.signals import StockChange, stock_changed
 
 logger = logging.getLogger(__name__)
 
+#: The most a product can hold: the range of the stock column on every supported database.
+MAX_STOCK = 2**31 - 1
+
 
 class ProductExists(Exception):
     """A product with this sku exists already."""
@@ -36,6 +39,7 @@ def product_create(
     source: str = Source.API,
 ) -> Product:
     """Create a product at seq 0 and announce it as a ``created`` event."""
+    _require_storable(stock)
     product = Product(sku=sku, name=name, stock=stock, seq=0, updated_at=timezone.now())
     product.full_clean(validate_unique=False)
     try:
@@ -87,6 +91,12 @@ def _require_quantity(quantity: int) -> None:
         raise ValidationError({"quantity": "must be an integer of at least 1"})
 
 
+def _require_storable(stock: int) -> None:
+    # Beyond this PostgreSQL fails the UPDATE with a DataError instead of a clear refusal.
+    if isinstance(stock, int) and stock > MAX_STOCK:
+        raise ValidationError({"stock": f"must be at most {MAX_STOCK}"})
+
+
 def _lock(sku: str) -> Product:
     # Raises Product.DoesNotExist for an unknown sku.
     return Product.objects.select_for_update().get(sku=sku)
@@ -95,6 +105,7 @@ def _lock(sku: str) -> Product:
 def _apply(product: Product, stock: int, *, actor: AbstractBaseUser | None, source: str) -> Product:
     if stock == product.stock:
         return product
+    _require_storable(stock)
     previous = product.stock
     product.stock = stock
     product.seq += 1
