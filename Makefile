@@ -1,0 +1,62 @@
+# stockwatch: `make run` serves the store on 127.0.0.1:8000, `make test` runs every test.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstalled whenever pyproject.toml changes.
+STAMP := $(VENV)/.installed-stamp
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+#: Seconds of silence before daphne pings a WebSocket, and the wait for its answer.
+STOCKWATCH_HEARTBEAT ?= 20
+STOCKWATCH_PING_TIMEOUT ?= 30
+PYTEST_ARGS ?=
+BENCH_CLIENTS ?= 1000 5000
+BENCH_CHANGES ?= 20
+
+.PHONY: venv run test lint format browsers bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: export DJANGO_DEBUG ?= 1
+run: export STOCKWATCH_HEARTBEAT := $(STOCKWATCH_HEARTBEAT)
+run: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	exec $(BIN)/python -m daphne -b $(HOST) -p $(PORT) \
+		--ping-interval $(STOCKWATCH_HEARTBEAT) --ping-timeout $(STOCKWATCH_PING_TIMEOUT) \
+		config.asgi:application
+
+test: venv browsers
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium through its chromedriver.
+browsers:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+		$$sudo apt-get update && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Fan-out latency of one server process; see bench/README.md.
+bench: venv
+	$(BIN)/python bench/fanout.py --start-server --clients $(BENCH_CLIENTS) --changes $(BENCH_CHANGES)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
