@@ -1,0 +1,43 @@
+"""The observer that carries fired back-in-stock alerts to each user's group."""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from alerts.signals import FiredAlert, alerts_fired
+from realtime import groups
+from realtime.protocol import alert_message, dumps
+
+logger = logging.getLogger(__name__)
+
+
+def publish_alerts(*, fired: list[FiredAlert], **kwargs: object) -> None:
+    """Send one message per user to their group, where every process's hub hears it.
+
+    The hub hands the frame to each of the user's local connections, subscribed to the
+    product or not. One restock's alerts share one frame, serialised once.
+    """
+    layer = get_channel_layer()
+    if layer is None or not fired:
+        return
+    async_to_sync(_send_all)(layer, fired)
+
+
+async def _send_all(layer, fired: list[FiredAlert]) -> None:
+    frames: dict[tuple, str] = {}
+    for alert in fired:
+        key = (alert.sku, alert.name, alert.stock, alert.at)
+        frame = frames.get(key)
+        if frame is None:
+            frame = frames[key] = dumps(
+                alert_message(sku=alert.sku, name=alert.name, stock=alert.stock, at=alert.at)
+            )
+        await layer.group_send(
+            groups.user_group(alert.user_id),
+            {"type": "user.alert", "user_id": alert.user_id, "frame": frame},
+        )
+
+
+def connect() -> None:
+    alerts_fired.connect(publish_alerts, dispatch_uid="realtime.publish_alerts")
