@@ -5,6 +5,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from inventory.models import Product, StockEvent
@@ -21,17 +24,24 @@ def product_list_data() -> list[dict]:
     """Every product as API data, ordered by sku, served from the cache when fresh."""
     data = cache.get(PRODUCT_LIST_CACHE_KEY)
     if data is None:
-        data = [product_data(product) for product in Product.objects.order_by("sku")]
+        data = [product_data(product) for product in products_by_sku(Product.objects.all())]
         cache.set(PRODUCT_LIST_CACHE_KEY, data, PRODUCT_LIST_CACHE_SECONDS)
     return data
 
 
 def product_snapshot(*, skus: Iterable[str] | None) -> list[Product]:
     """The products named by ``skus`` (all when None), read from the database, by sku."""
-    queryset = Product.objects.order_by("sku")
+    queryset = Product.objects.all()
     if skus is not None:
         queryset = queryset.filter(sku__in=list(skus))
-    return list(queryset)
+    return list(products_by_sku(queryset))
+
+
+def products_by_sku(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Order by sku in ASCII order, whatever the database's collation."""
+    if connection.vendor == "postgresql":
+        return queryset.order_by(Collate("sku", "C"))
+    return queryset.order_by("sku")  # SQLite compares bytes.
 
 
 def stock_changes_between(*, sku: str, after: int, upto: int) -> list[StockChange] | None:

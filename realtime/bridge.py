@@ -8,7 +8,7 @@ from channels.layers import get_channel_layer
 from inventory.signals import StockChange, stock_changed
 from realtime import groups
 from realtime.metrics import EVENTS_PUBLISHED
-from realtime.protocol import dumps, stock_message
+from realtime.protocol import stock_frame
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def publish_stock_change(*, change: StockChange, **kwargs: object) -> None:
         "sku": change.sku,
         "seq": change.seq,
         "at": change.at.timestamp(),
-        "frame": dumps(stock_message(change)),
+        "frame": stock_frame(change),
     }
     send = async_to_sync(layer.group_send)
     send(groups.product_group(change.sku), message)

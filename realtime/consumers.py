@@ -10,11 +10,11 @@ from django.conf import settings
 
 from inventory import selectors
 from inventory.models import sku_validator
-from inventory.serializers import product_data
+from inventory.serializers import product_data, stock_change_data
 from realtime.backlog import send_buffer_probe
 from realtime.hub import get_hub
 from realtime.metrics import CONNECTIONS_CLOSED, CONNECTIONS_OPEN, FRAMES_DROPPED, SUBSCRIPTIONS
-from realtime.protocol import PROTOCOL_VERSION, dumps, error_message, stock_message
+from realtime.protocol import PROTOCOL_VERSION, dumps, error_message
 from realtime.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -372,5 +372,5 @@ def _read_snapshot(*, skus: list[str] | None, since: dict[str, int] | None):
         changes = selectors.stock_changes_between(sku=sku, after=after, upto=upto)
         if changes is None:
             return snapshot, None
-        missed.extend(stock_message(change) for change in changes)
+        missed.extend(stock_change_data(change) for change in changes)
     return snapshot, missed

@@ -34,7 +34,7 @@ from inventory import selectors
 from inventory.signals import StockChange
 from realtime import groups
 from realtime.metrics import EVENTS_DELIVERED, FANOUT_SECONDS
-from realtime.protocol import dumps, stock_message
+from realtime.protocol import stock_frame
 
 logger = logging.getLogger(__name__)
 
@@ -410,7 +410,7 @@ class Hub:
 
 
 def frame_from_change(change: StockChange) -> Frame:
-    return Frame(change.sku, change.seq, dumps(stock_message(change)), change.at.timestamp())
+    return Frame(change.sku, change.seq, stock_frame(change), change.at.timestamp())
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

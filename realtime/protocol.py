@@ -3,7 +3,7 @@
 import json
 from datetime import datetime
 
-from inventory.serializers import iso
+from inventory.serializers import stock_change_data
 from inventory.signals import StockChange
 
 PROTOCOL_VERSION = 1
@@ -14,18 +14,9 @@ def dumps(message: dict) -> str:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
-def stock_message(change: StockChange) -> dict:
-    """The ``stock`` frame announcing one change."""
-    return {
-        "type": "stock",
-        "sku": change.sku,
-        "name": change.name,
-        "stock": change.stock,
-        "previous": change.previous,
-        "event": change.event,
-        "seq": change.seq,
-        "at": iso(change.at),
-    }
+def stock_frame(change: StockChange) -> str:
+    """The ``stock`` frame announcing one change, serialised."""
+    return dumps(stock_change_data(change))
 
 
 def error_message(code: str, message: str, *, message_id: object = None, **extra: object) -> dict:

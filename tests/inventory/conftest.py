@@ -1,5 +1,7 @@
 """Fixtures for the store's tests: users of each kind and a few products."""
 
+import uuid
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -7,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from inventory.models import Source
+from inventory.selectors import PRODUCT_LIST_CACHE_KEY
 from inventory.services import product_create
 from inventory.tokens import token_issue
 
@@ -18,11 +21,16 @@ def static_root():
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    """Rate-limit counters and the product-list cache start empty in every test."""
-    cache.clear()
+def fresh_cache(settings):
+    """Rate-limit counters and the product-list cache start empty in every test.
+
+    Keys are dropped one by one: ``cache.clear()`` on Redis would flush a database that
+    other test runs share.
+    """
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+    cache.delete(PRODUCT_LIST_CACHE_KEY)
     yield
-    cache.clear()
+    cache.delete(PRODUCT_LIST_CACHE_KEY)
 
 
 @pytest.fixture

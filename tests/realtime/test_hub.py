@@ -108,7 +108,10 @@ async def test_stock_frames_reach_many_sockets_exactly_once(connect, products, h
         assert await client.receive_nothing(timeout=0.05)
 
 
-async def test_changes_from_another_process_arrive_through_the_log(connect, products, hub):
+async def test_changes_from_another_process_arrive_through_the_log(
+    settings, connect, products, hub
+):
+    settings.STOCKWATCH_LOG_TAIL_INTERVAL = 0.5  # The embedded default's.
     client, _ = await connect()
     await subscribe(client, ["CHAIR-2"])
     # As the restock command does in its own process: write, and nobody on this layer hears.
