@@ -121,7 +121,7 @@ async def test_restock_action_of_the_admin_sends_the_stock_frame(
         await socket.subscribe([sku])
         await admin_login(browser, username=staff.username, password=staff.password)
         changelist = "/admin/inventory/product/"
-        chosen = {"action": "restock", "_selected_action": str(pk), "index": "0"}
+        chosen = {"action": "restock_selected", "_selected_action": str(pk), "index": "0"}
         form = await browser.post(changelist, data={**chosen, **csrf(browser)})
         assert form.status_code == 200, form.text  # the intermediate form asking the quantity
         assert 'name="quantity"' in form.text

@@ -20,6 +20,8 @@ START_STOCK = 1000
 async def test_concurrent_writers_make_contiguous_seqs_that_each_subscriber_sees_once(
     server_factory,
 ):
+    # One process runs its sync views one at a time; test_processes makes writers of two
+    # processes contend for the row lock as well.
     server = server_factory.server(database_url=POSTGRES_URL, store_env=UNTHROTTLED)
     token = server.staff_token()
     sku = new_sku("PG")

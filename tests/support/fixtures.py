@@ -53,3 +53,20 @@ def server_factory(tmp_path: os.PathLike) -> Iterator[ServerPool]:
     pool = ServerPool(root=tmp_path)
     yield pool
     pool.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Show the end of each server's log under a failed test that used one."""
+    report = yield
+    if report.when == "call" and report.failed:
+        funcargs = getattr(item, "funcargs", {})
+        servers: list[Server] = []
+        for value in funcargs.values():
+            if isinstance(value, Server):
+                servers.append(value)
+            elif isinstance(value, ServerPool):
+                servers.extend(value.servers)
+        for server in dict.fromkeys(servers):
+            report.sections.append((f"log of {server!r}", server.log_tail(40)))
+    return report

@@ -111,8 +111,7 @@ class Store:
 
     def create(self) -> None:
         """Create the database (on PostgreSQL) and migrate it."""
-        # STATIC_ROOT lives in the data folder; whitenoise warns when it is missing.
-        (self.data_dir / "static").mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._postgres_url:
             self.database_name = unique_name()
             _postgres_execute(self._postgres_url, f'CREATE DATABASE "{self.database_name}"')
@@ -243,7 +242,7 @@ class Server:
 
     ``heartbeat`` and ``ping_timeout`` become daphne's ``--ping-interval`` and
     ``--ping-timeout`` (and ``STOCKWATCH_HEARTBEAT``, which the welcome reports).
-    Everything the process writes goes to ``log_path``.
+    Everything the process writes goes to ``log_path``, its access log to ``access_log_path``.
     """
 
     def __init__(
@@ -262,6 +261,8 @@ class Server:
         self.extra_env = dict(env or {})
         self.port = 0
         self.log_path = store.root / f"{name}.log"
+        #: One line per HTTP request and WebSocket, kept apart from the application's log.
+        self.access_log_path = store.root / f"{name}.access.log"
         self._process: subprocess.Popen | None = None
 
     def __repr__(self) -> str:
@@ -367,6 +368,8 @@ class Server:
             str(self.heartbeat),
             "--ping-timeout",
             str(self.ping_timeout),
+            "--access-log",
+            str(self.access_log_path),
             "config.asgi:application",
         ]
         log = self.log_path.open("a")
@@ -417,6 +420,11 @@ class ServerPool:
         self.root = root
         self._stores: list[Store] = []
         self._servers: list[Server] = []
+
+    @property
+    def servers(self) -> list[Server]:
+        """The servers started so far, in order."""
+        return list(self._servers)
 
     def store(
         self,
