@@ -3,7 +3,7 @@
 import json
 from datetime import datetime
 
-from inventory.serializers import stock_change_data
+from inventory.serializers import iso, stock_change_data
 from inventory.signals import StockChange
 
 PROTOCOL_VERSION = 1
