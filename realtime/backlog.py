@@ -14,6 +14,10 @@ from functools import partial
 
 def send_buffer_probe(send: Callable) -> Callable[[], int]:
     """Return a function that reports the unread bytes behind ``send``'s connection."""
+    # Channels' session middleware hands the consumer its own bound ``send``, which
+    # passes messages on to ``real_send``.
+    while not isinstance(send, partial) and hasattr(getattr(send, "__self__", None), "real_send"):
+        send = send.__self__.real_send
     protocol = send.args[0] if isinstance(send, partial) and send.args else None
     transport = getattr(protocol, "transport", None)
     if transport is None or not hasattr(transport, "dataBuffer"):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
-import logging
 import os
 import re
 import secrets
@@ -19,8 +19,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-
-logger = logging.getLogger(__name__)
 
 #: The checkout the helper lives in; servers and commands run from here.
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +46,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@functools.cache
 def _branch() -> str:
     try:
         result = subprocess.run(
@@ -64,7 +63,8 @@ def _branch() -> str:
 
 def unique_name(prefix: str = "sw_e2e") -> str:
     """A name no other test run on this machine uses: branch, pid, counter, random part."""
-    name = f"{prefix}_{_branch()}_{os.getpid()}_{next(_names)}_{secrets.token_hex(3)}"
+    # The branch goes last: PostgreSQL cuts names at 63 characters.
+    name = f"{prefix}_{os.getpid()}_{next(_names)}_{secrets.token_hex(3)}_{_branch()}"
     return name[:63]
 
 
@@ -289,8 +289,7 @@ class Server:
         """Start daphne and wait until ``/healthz`` answers 200."""
         if self.running:
             return self
-        attempts = 3
-        for attempt in range(1, attempts + 1):
+        for _ in range(3):
             # Keep the port across restarts so that clients can reconnect to the same URL.
             self.port = self.port or free_port()
             self._spawn()
@@ -298,10 +297,8 @@ class Server:
                 self._wait_healthy(timeout=timeout)
                 return self
             except _ExitedEarly:
-                self.port = 0  # most likely the port was taken meanwhile
-                if attempt == attempts:
-                    raise RuntimeError(f"{self!r} did not start:\n{self.log_tail()}") from None
-        raise AssertionError("unreachable")
+                self.port = 0  # most likely the port was taken meanwhile: try another
+        raise RuntimeError(f"{self!r} did not start:\n{self.log_tail()}")
 
     def stop(self, *, timeout: float = 10) -> None:
         """Ask daphne to shut down (SIGTERM); kill it when it does not within ``timeout``."""
