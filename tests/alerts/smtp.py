@@ -21,11 +21,17 @@ class Recorder:
         refusals: int = 0,
         refusal: str = "451 4.3.0 try again later",
         delay: float = 0,
+        senders: int = 1,
     ) -> None:
         self.refusals = refusals
         self.refusal = refusal
         #: Seconds each DATA takes, as a busy server's would.
         self.delay = delay
+        #: Connections that must be open before the first message is accepted, so that
+        #: that many clients are sure to send side by side.
+        self.senders = senders
+        self._peers: set = set()
+        self._all_connected: asyncio.Event | None = None
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
         self.refused = 0
@@ -39,6 +45,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.senders > 1:
+            await self._wait_for_senders(session.peer)
         if self.delay:
             await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.original_content, policy=default)
@@ -47,6 +55,16 @@ class Recorder:
             self.recipients.append(list(envelope.rcpt_tos))
             self.received.notify_all()
         return "250 Message accepted for delivery"
+
+    async def _wait_for_senders(self, peer) -> None:
+        if self._all_connected is None:
+            self._all_connected = asyncio.Event()
+        self._peers.add(peer)
+        if len(self._peers) >= self.senders:
+            self._all_connected.set()
+        with contextlib.suppress(TimeoutError):
+            # Past this the test goes on, and fails on what it checks, not by hanging.
+            await asyncio.wait_for(self._all_connected.wait(), 30)
 
     def wait_for(self, count: int, *, timeout: float = 10) -> list[EmailMessage]:
         """Block until ``count`` messages arrived; fails after ``timeout`` seconds."""

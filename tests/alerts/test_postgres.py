@@ -115,8 +115,9 @@ def test_two_parallel_restocks_of_a_sold_out_product_fire_each_alert_once(server
 
 
 def test_two_workers_send_each_email_once(server_factory):
-    # Each message takes the server a while, so the two workers overlap for seconds.
-    recorder = Recorder(delay=0.05)
+    # The server holds the first message until a second connection opens, so both workers
+    # are sure to be sending at once; each message then takes it a while.
+    recorder = Recorder(senders=2, delay=0.02)
     smtp = SmtpServer(recorder).start()
     try:
         store = server_factory.store(database_url=POSTGRES_URL, env={"EMAIL_URL": smtp.url})
