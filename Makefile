@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 BENCH_CLIENTS ?= 1000 5000
 BENCH_CHANGES ?= 20
 
-.PHONY: venv run test lint format browsers bench clean
+.PHONY: venv run test lint format browsers axe bench clean
 
 venv: $(STAMP)
 
@@ -34,8 +34,12 @@ run: venv
 		--ping-interval $(STOCKWATCH_HEARTBEAT) --ping-timeout $(STOCKWATCH_PING_TIMEOUT) \
 		config.asgi:application
 
-test: venv browsers
+test: venv browsers axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core, the accessibility engine the browser tests inject, from the npm registry.
+axe:
+	bash scripts/install-axe.sh
 
 # The browser tests drive Debian's Chromium through its chromedriver.
 browsers:

@@ -19,6 +19,7 @@ from realtime.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
+CLOSE_SHUTDOWN = 4001
 CLOSE_RATE_LIMITED = 4008
 CLOSE_TOO_LARGE = 4009
 CLOSE_BACKLOG = 4013
@@ -70,6 +71,7 @@ class StockConsumer(AsyncWebsocketConsumer):
         await self.accept()
         CONNECTIONS_OPEN.inc()
         self.counted = True
+        self.hub.connections.add(self)
         if self.user is not None:
             await self.hub.add_user(self, user_id=self.user.pk)
         await self.send_message(
@@ -94,6 +96,7 @@ class StockConsumer(AsyncWebsocketConsumer):
         hub = getattr(self, "hub", None)
         if hub is None:
             return
+        hub.connections.discard(self)
         hub.remove(self, skus=self.skus)
         hub.remove(self, skus=None)
         if self.user is not None:
@@ -128,6 +131,9 @@ class StockConsumer(AsyncWebsocketConsumer):
                     await self.base_send({"type": "websocket.send", "text": text})
         finally:
             self._draining = False
+
+    async def close_for_shutdown(self) -> None:
+        await self._close_for("shutdown", CLOSE_SHUTDOWN)
 
     async def _close_for(self, reason: str, code: int) -> None:
         if self.closing:

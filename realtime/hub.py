@@ -18,6 +18,7 @@ those above the snapshot's seq, so nothing between snapshot and live is lost or 
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 import weakref
 from collections import deque
@@ -54,6 +55,10 @@ class Observer(Protocol):
 
     async def send_text(self, text: str) -> None: ...
 
+    async def close_for_shutdown(self) -> None: ...
+
+    def buffered(self) -> int: ...
+
 
 @dataclass(slots=True)
 class Track:
@@ -85,6 +90,8 @@ class Hub:
         self.by_sku: dict[str, set[Observer]] = {}
         self.everyone: set[Observer] = set()
         self.by_user: dict[int, set[Observer]] = {}
+        #: Every open local connection, subscribed or not.
+        self.connections: set[Observer] = set()
         self.tracks: dict[str, Track] = {}
         #: True once the all-products group is joined and every product's seq was read.
         self.tracking_all = False
@@ -109,6 +116,34 @@ class Hub:
         self._spawn(self._maintenance_loop())
         if settings.STOCKWATCH_LOG_TAIL_INTERVAL > 0:
             self._spawn(self._tail_loop(settings.STOCKWATCH_LOG_TAIL_INTERVAL))
+        self._close_on_server_shutdown()
+
+    def _close_on_server_shutdown(self) -> None:
+        """Under daphne, close every socket with a frame when the server stops (SIGTERM).
+
+        Without it clients see the TCP connection vanish and may wait for a timeout;
+        with a close frame they reconnect (to another process) at once.
+        """
+        if "twisted.internet.reactor" not in sys.modules:
+            return  # Not under daphne; importing the reactor would install one.
+        from twisted.internet import defer, reactor
+
+        if reactor.running:
+            reactor.addSystemEventTrigger(
+                "before",
+                "shutdown",
+                lambda: defer.Deferred.fromFuture(asyncio.ensure_future(self.close_all())),
+            )
+
+    async def close_all(self, *, flush_seconds: float = 1.0) -> None:
+        """Close every local connection, then give the close frames time to be written."""
+        connections = list(self.connections)
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                await connection.close_for_shutdown()
+        deadline = time.monotonic() + flush_seconds
+        while time.monotonic() < deadline and any(c.buffered() for c in connections):
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         """Cancel the hub's tasks (for tests and shutdown)."""
