@@ -102,7 +102,7 @@ REDIS_URL = os.environ.get("REDIS_URL") or None
 KEY_PREFIX = os.environ.get("STOCKWATCH_KEY_PREFIX", "stockwatch")
 #: Seconds a group membership lives in Redis unless refreshed; each server refreshes its own
 #: memberships well within this, so a killed process leaves no member for longer.
-GROUP_EXPIRY = env_int(os.environ, "STOCKWATCH_GROUP_EXPIRY", 300, minimum=30)
+GROUP_EXPIRY = env_int(os.environ, "STOCKWATCH_GROUP_EXPIRY", 300, minimum=3)
 
 
 def channel_layers_config(redis_url: str | None) -> dict:
@@ -134,13 +134,16 @@ CHANNEL_LAYERS = channel_layers_config(REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{KEY_PREFIX}:cache",
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+#: While the cache is unreachable, API writes are let through rather than refused.
+RATELIMIT_FAIL_OPEN = True
 
 # Console by default, so a fresh checkout prints its emails; SMTP by EMAIL_URL or EMAIL_HOST.
 _EMAIL = email_config(os.environ)
@@ -220,6 +223,8 @@ STOCKWATCH_LOG_TAIL_INTERVAL = env_float(
 )
 #: HTTP writes allowed per credential (django-ratelimit syntax, e.g. ``120/m``).
 STOCKWATCH_API_WRITE_RATE = os.environ.get("STOCKWATCH_API_WRITE_RATE", "600/m")
+#: Seconds between a server's reports of how many of its connections watch each product.
+STOCKWATCH_PRESENCE_SECONDS = env_float(os.environ, "STOCKWATCH_PRESENCE_SECONDS", 5, minimum=0.2)
 #: Where shoppers reach the store; emails link back to products under it.
 STOCKWATCH_PUBLIC_URL = os.environ.get("STOCKWATCH_PUBLIC_URL", "http://127.0.0.1:8000")
 #: Attempts at sending one email before it is marked failed.

@@ -14,6 +14,7 @@ from inventory.serializers import product_data, stock_change_data
 from realtime.backlog import send_buffer_probe
 from realtime.hub import get_hub
 from realtime.metrics import CONNECTIONS_CLOSED, CONNECTIONS_OPEN, FRAMES_DROPPED, SUBSCRIPTIONS
+from realtime.presence import watching
 from realtime.protocol import PROTOCOL_VERSION, dumps, error_message
 from realtime.ratelimit import TokenBucket
 
@@ -238,14 +239,19 @@ class StockConsumer(AsyncWebsocketConsumer):
             self.hub.add(self, skus=new)
         snapshot: list = []
         try:
-            snapshot, missed = await database_sync_to_async(_read_snapshot)(skus=skus, since=since)
+            snapshot, missed, watchers = await database_sync_to_async(_read_snapshot)(
+                skus=skus, since=since
+            )
         finally:
             frames = self._release(skus, snapshot)
         reply: dict = {"type": "subscribed"}
         if message_id is not None:
             reply["id"] = message_id
         reply["skus"] = ALL if skus is None else skus
-        reply["snapshot"] = [product_data(product) for product in snapshot]
+        reply["snapshot"] = [
+            product_data(product) | {"watching": watchers.get(product.sku, 0)}
+            for product in snapshot
+        ]
         if since is not None:
             reply["missed"] = missed or []
             reply["recovered"] = missed is not None
@@ -363,10 +369,18 @@ def _parse_since(value: object) -> dict[str, int] | None:
 
 
 def _read_snapshot(*, skus: list[str] | None, since: dict[str, int] | None):
-    """The products' state, and the logged frames each missed after ``since`` (None: lost)."""
+    """The products' state, how many watch each, and the frames missed after ``since``.
+
+    The missed frames are None when the log no longer holds them all.
+    """
     snapshot = selectors.product_snapshot(skus=skus)
+    watchers = watching(skus=[product.sku for product in snapshot])
+    return snapshot, _missed(snapshot, skus=skus, since=since), watchers
+
+
+def _missed(snapshot: list, *, skus: list[str] | None, since: dict[str, int] | None):
     if since is None:
-        return snapshot, None
+        return None
     current = {product.sku: product.seq for product in snapshot}
     missed: list[dict] = []
     for sku, after in since.items():
@@ -374,9 +388,9 @@ def _read_snapshot(*, skus: list[str] | None, since: dict[str, int] | None):
             continue  # Not part of this subscribe.
         upto = current.get(sku)
         if upto is None or after > upto:
-            return snapshot, None
+            return None
         changes = selectors.stock_changes_between(sku=sku, after=after, upto=upto)
         if changes is None:
-            return snapshot, None
+            return None
         missed.extend(stock_change_data(change) for change in changes)
-    return snapshot, missed
+    return missed

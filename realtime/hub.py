@@ -35,6 +35,7 @@ from inventory import selectors
 from inventory.signals import StockChange
 from realtime import groups
 from realtime.metrics import EVENTS_DELIVERED, FANOUT_SECONDS
+from realtime.presence import PresencePublisher, local_counts
 from realtime.protocol import stock_frame
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class Hub:
         self._flusher: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._started: asyncio.Task | None = None
+        self.presence = PresencePublisher()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -114,6 +116,7 @@ class Hub:
         self.channel_name = await self.layer.new_channel(prefix="stockwatch.hub.")
         self._spawn(self._receive_loop())
         self._spawn(self._maintenance_loop())
+        self._spawn(self._presence_loop())
         if settings.STOCKWATCH_LOG_TAIL_INTERVAL > 0:
             self._spawn(self._tail_loop(settings.STOCKWATCH_LOG_TAIL_INTERVAL))
         self._close_on_server_shutdown()
@@ -137,6 +140,12 @@ class Hub:
 
     async def close_all(self, *, flush_seconds: float = 1.0) -> None:
         """Close every local connection, then give the close frames time to be written."""
+        with contextlib.suppress(Exception):
+            await self.presence.withdraw()
+        with contextlib.suppress(Exception):
+            async with self._membership:
+                for group in list(self._joins):
+                    await self.layer.group_discard(group, self.channel_name)
         connections = list(self.connections)
         for connection in connections:
             with contextlib.suppress(Exception):
@@ -257,10 +266,12 @@ class Hub:
         self._advance(track, sku)
 
     async def _maintenance_loop(self) -> None:
-        refresh_every = max(MAINTENANCE_SECONDS, settings.GROUP_EXPIRY // 3)
+        # Refreshed three times per expiry, a live membership never lapses; a dead
+        # process's lapses within one expiry.
+        refresh_every = settings.GROUP_EXPIRY / 3
         last_refresh = time.monotonic()
         while True:
-            await asyncio.sleep(MAINTENANCE_SECONDS)
+            await asyncio.sleep(min(MAINTENANCE_SECONDS, refresh_every))
             try:
                 await self._leave_unused_groups()
                 if time.monotonic() - last_refresh >= refresh_every:
@@ -268,6 +279,14 @@ class Hub:
                     last_refresh = time.monotonic()
             except Exception:
                 logger.exception("hub maintenance failed; retrying")
+
+    async def _presence_loop(self) -> None:
+        while True:
+            try:
+                await self.presence.publish(local_counts([self]))
+            except Exception:
+                logger.warning("publishing presence failed; retrying", exc_info=True)
+            await asyncio.sleep(settings.STOCKWATCH_PRESENCE_SECONDS)
 
     async def _leave_unused_groups(self) -> None:
         unused = []
@@ -299,14 +318,22 @@ class Hub:
 
     async def _receive_loop(self) -> None:
         backoff = 0.1
+        lost = False
         while True:
             try:
+                if lost:
+                    await self._recover()
+                    lost = False
+                    logger.info("channel layer reachable again; memberships restored")
                 message = await self.layer.receive(self.channel_name)
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("channel layer receive failed; retrying in %.1fs", backoff)
+                logger.warning(
+                    "channel layer unreachable; retrying in %.1fs", backoff, exc_info=True
+                )
+                lost = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5)
                 continue
@@ -317,6 +344,26 @@ class Hub:
                 )
             elif kind == "user.alert":
                 await self._deliver_alert(message["user_id"], message["frame"])
+
+    async def _recover(self) -> None:
+        """After the layer was unreachable: rejoin the groups, then hand out from the log
+        what was committed meanwhile (its announcements were lost with the layer)."""
+        await self._refresh_groups()
+        skus = (
+            None if self.tracking_all else [s for s, t in self.tracks.items() if t.last is not None]
+        )
+        seqs = await database_sync_to_async(selectors.product_seqs)(skus=skus)
+        for sku, seq in seqs.items():
+            track = self.tracks.get(sku)
+            if track is None and self.tracking_all:
+                track = self.tracks[sku] = Track(last=-1)
+            if track is None or track.last is None or seq <= track.last:
+                continue
+            changes = await database_sync_to_async(selectors.stock_changes_after)(
+                sku=sku, after=track.last, upto=seq
+            )
+            for change in changes:
+                self.receive_frame(frame_from_change(change))
 
     def receive_frame(self, frame: Frame) -> None:
         """Take one change from any source; duplicates and stale ones are dropped."""
@@ -449,6 +496,11 @@ def frame_from_change(change: StockChange) -> Frame:
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+
+
+def all_hubs() -> list[Hub]:
+    """Every hub of this process (one per event loop; one in a server)."""
+    return list(_hubs.values())
 
 
 def get_hub() -> Hub:

@@ -338,3 +338,17 @@ async def test_rolled_back_change_notifies_no_one(connect, products):
     await restock(sku="LAMP-1", quantity=1)
     frame = await client.receive_json_from(timeout=2)
     assert (frame["seq"], frame["stock"]) == (1, 1)
+
+
+async def test_snapshot_says_how_many_connections_watch_each_product(connect, products):
+    lamp_watcher, _ = await connect()
+    everything_watcher, _ = await connect()
+    newcomer, _ = await connect()
+    await subscribe(lamp_watcher, ["LAMP-1"])
+    await subscribe(everything_watcher, "*")
+    reply = await subscribe(newcomer, ["LAMP-1", "CHAIR-2"])
+    watching = {product["sku"]: product["watching"] for product in reply["snapshot"]}
+    assert watching == {"LAMP-1": 3, "CHAIR-2": 2}
+    await lamp_watcher.disconnect()
+    reply = await subscribe(newcomer, ["LAMP-1"])
+    assert reply["snapshot"][0]["watching"] == 2
