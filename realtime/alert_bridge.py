@@ -1,6 +1,5 @@
 """The observer that carries fired back-in-stock alerts to each user's group."""
 
-import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -12,49 +11,24 @@ from realtime.protocol import alert_message, dumps
 
 logger = logging.getLogger(__name__)
 
-#: Channel-layer sends in flight at once.
-SEND_WINDOW = 200
-
 
 def publish_alerts(*, fired: list[FiredAlert], **kwargs: object) -> None:
-    """Send one message per user to their group, where every process's hub hears it.
+    """Send one message per restock, naming the users, to the group every hub is in.
 
-    The hub hands the frame to each of the user's local connections, subscribed to the
-    product or not. One restock's alerts share one frame, serialised once.
+    The hub hands the frame to each local connection of those users, subscribed to the
+    product or not. A restock that fires 10,000 alerts costs one channel-layer message
+    and one serialised frame, not one of each per user.
     """
     layer = get_channel_layer()
     if layer is None or not fired:
         return
-    async_to_sync(_send_all)(layer, fired)
-
-
-async def _send_all(layer, fired: list[FiredAlert]) -> None:
-    frames: dict[tuple, str] = {}
-    messages = []
+    users: dict[tuple, list[int]] = {}
     for alert in fired:
-        key = (alert.sku, alert.name, alert.stock, alert.at)
-        frame = frames.get(key)
-        if frame is None:
-            frame = frames[key] = dumps(
-                alert_message(sku=alert.sku, name=alert.name, stock=alert.stock, at=alert.at)
-            )
-        messages.append(
-            (
-                groups.user_group(alert.user_id),
-                {"type": "user.alert", "user_id": alert.user_id, "frame": frame},
-            )
-        )
-    # Each send to Redis is a few round trips; a window of them in flight keeps a large
-    # restock from holding the request that made it for seconds.
-    for start in range(0, len(messages), SEND_WINDOW):
-        window = messages[start : start + SEND_WINDOW]
-        results = await asyncio.gather(
-            *(layer.group_send(group, message) for group, message in window),
-            return_exceptions=True,
-        )
-        for (group, _), result in zip(window, results, strict=True):
-            if isinstance(result, Exception):
-                logger.error("sending an alert to %s failed", group, exc_info=result)
+        users.setdefault((alert.sku, alert.name, alert.stock, alert.at), []).append(alert.user_id)
+    send = async_to_sync(layer.group_send)
+    for (sku, name, stock, at), user_ids in users.items():
+        frame = dumps(alert_message(sku=sku, name=name, stock=stock, at=at))
+        send(groups.ALERTS, {"type": "alerts.fired", "user_ids": user_ids, "frame": frame})
 
 
 def connect() -> None:

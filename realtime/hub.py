@@ -97,7 +97,7 @@ class Hub:
         #: True once the all-products group is joined and every product's seq was read.
         self.tracking_all = False
         self._joins: dict[str, asyncio.Future] = {}
-        #: Why each group was joined: ("all", None), ("product", sku) or ("user", user id).
+        #: Why each group was joined: ("all", None), ("product", sku) or ("alerts", None).
         self._purposes: dict[str, tuple[str, str | int | None]] = {}
         self._membership = asyncio.Lock()
         self._outbox: deque[Frame] = deque()
@@ -116,6 +116,11 @@ class Hub:
 
     async def _start(self) -> None:
         self.channel_name = await self.layer.new_channel(prefix="stockwatch.hub.")
+        self._purposes[groups.ALERTS] = ("alerts", None)
+        self._joins[groups.ALERTS] = asyncio.ensure_future(
+            self._join(groups.ALERTS, None, track=False)
+        )
+        await asyncio.shield(self._joins[groups.ALERTS])
         self._spawn(self._receive_loop())
         self._spawn(self._maintenance_loop())
         self._spawn(self._presence_loop())
@@ -211,15 +216,9 @@ class Hub:
         track = self.tracks.get(sku)
         return -1 if track is None else track.flushed
 
-    async def add_user(self, observer: Observer, *, user_id: int) -> None:
+    def add_user(self, observer: Observer, *, user_id: int) -> None:
         """Deliver ``user_id``'s personal alerts to ``observer``."""
-        await self.start()
         self.by_user.setdefault(user_id, set()).add(observer)
-        group = groups.user_group(user_id)
-        if group not in self._joins:
-            self._purposes[group] = ("user", user_id)
-            self._joins[group] = asyncio.ensure_future(self._join(group, None, track=False))
-        await asyncio.shield(self._joins[group])
 
     def remove_user(self, observer: Observer, *, user_id: int) -> None:
         observers = self.by_user.get(user_id)
@@ -296,8 +295,8 @@ class Hub:
             purpose, key = self._purposes[group]
             if not join.done() or purpose == "all":
                 continue  # The all-products group is kept: the dashboard comes back.
-            if purpose == "user":
-                in_use = key in self.by_user
+            if purpose == "alerts":
+                continue  # Every hub stays in it.
             else:
                 in_use = key in self.by_sku and not self.tracking_all
                 if not in_use and not self.tracking_all:
@@ -345,8 +344,8 @@ class Hub:
                 self.receive_frame(
                     Frame(message["sku"], message["seq"], message["frame"], message.get("at", 0))
                 )
-            elif kind == "user.alert":
-                await self._deliver_alert(message["user_id"], message["frame"])
+            elif kind == "alerts.fired":
+                await self._deliver_alert(message["user_ids"], message["frame"])
 
     async def _recover(self) -> None:
         """After the layer was unreachable: rejoin the groups, then hand out from the log
@@ -463,9 +462,12 @@ class Hub:
                 if frame.at:
                     FANOUT_SECONDS.observe(max(0.0, time.time() - frame.at))
 
-    async def _deliver_alert(self, user_id: int, text: str) -> None:
-        for observer in list(self.by_user.get(user_id, ())):
-            await observer.send_text(text)
+    async def _deliver_alert(self, user_ids: list[int], text: str) -> None:
+        """Hand one restock's alert frame to every local connection of the users named."""
+        local = self.by_user
+        for user_id in local.keys() & set(user_ids):
+            for observer in list(local.get(user_id, ())):
+                await observer.send_text(text)
 
     # -- changes made by processes that share no channel layer -------------------------
 
