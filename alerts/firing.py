@@ -57,7 +57,12 @@ def alerts_fire(*, change: StockChange) -> list[FiredAlert]:
     ).values_list("user_id", flat=True)
     fired = [
         FiredAlert(
-            user_id=user_id, sku=change.sku, name=change.name, stock=change.stock, at=change.at
+            user_id=user_id,
+            sku=change.sku,
+            name=change.name,
+            stock=change.stock,
+            seq=change.seq,
+            at=change.at,
         )
         for user_id in user_ids
     ]

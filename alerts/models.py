@@ -39,6 +39,7 @@ class BackInStockAlert(models.Model):
         indexes = [
             models.Index(fields=["product", "status"], name="alert_product_status"),
             models.Index(fields=["product", "fired_seq"], name="alert_product_fired_seq"),
+            models.Index(fields=["notified_at"], name="alert_notified_at"),
         ]
 
     def __str__(self) -> str:

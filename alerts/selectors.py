@@ -1,10 +1,13 @@
 """Reads of alerts."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from alerts.models import AlertStatus, BackInStockAlert
+from alerts.signals import FiredAlert
 from inventory.models import EventKind, Product, StockEvent
 
 
@@ -57,3 +60,32 @@ def product_demand(queryset: QuerySet[Product]) -> QuerySet[Product]:
         last_restock_seq=Subquery(last_restock.values("seq")[:1]),
         last_restock_at=Subquery(last_restock.values("at")[:1]),
     ).annotate(fired_on_last_restock=Coalesce(Subquery(fired), 0))
+
+
+def alerts_fired_since(*, after: datetime) -> list[FiredAlert]:
+    """The alerts fired at or after ``after``, as their restocks announced them.
+
+    For a server that shares no channel layer with the process that restocked.
+    """
+    rows = list(
+        BackInStockAlert.objects.filter(notified_at__gte=after, fired_seq__isnull=False)
+        .values_list("user_id", "product__sku", "product__name", "fired_seq", "notified_at")
+        .order_by("notified_at", "id")
+    )
+    if not rows:
+        return []
+    restocks = {(sku, seq) for _, sku, _, seq, _ in rows}
+    matching = Q()
+    for sku, seq in restocks:
+        matching |= Q(sku=sku, seq=seq)
+    stock = {
+        (sku, seq): level
+        for sku, seq, level in StockEvent.objects.filter(matching).values_list(
+            "sku", "seq", "stock"
+        )
+    }
+    return [
+        FiredAlert(user_id=user_id, sku=sku, name=name, stock=stock[sku, seq], seq=seq, at=at)
+        for user_id, sku, name, seq, at in rows
+        if (sku, seq) in stock
+    ]

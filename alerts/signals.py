@@ -14,6 +14,8 @@ class FiredAlert:
     sku: str
     name: str
     stock: int
+    #: The seq of the restock that fired it.
+    seq: int
     #: The restock's commit time.
     at: datetime
 

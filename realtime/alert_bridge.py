@@ -22,13 +22,27 @@ def publish_alerts(*, fired: list[FiredAlert], **kwargs: object) -> None:
     layer = get_channel_layer()
     if layer is None or not fired:
         return
-    users: dict[tuple, list[int]] = {}
-    for alert in fired:
-        users.setdefault((alert.sku, alert.name, alert.stock, alert.at), []).append(alert.user_id)
     send = async_to_sync(layer.group_send)
-    for (sku, name, stock, at), user_ids in users.items():
-        frame = dumps(alert_message(sku=sku, name=name, stock=stock, at=at))
-        send(groups.ALERTS, {"type": "alerts.fired", "user_ids": user_ids, "frame": frame})
+    for message in alert_messages(fired):
+        send(groups.ALERTS, message)
+
+
+def alert_messages(fired: list[FiredAlert]) -> list[dict]:
+    """One channel-layer message per restock: the users to tell and the frame, serialised once."""
+    restocks: dict[tuple, list[int]] = {}
+    for alert in fired:
+        key = (alert.sku, alert.seq, alert.name, alert.stock, alert.at)
+        restocks.setdefault(key, []).append(alert.user_id)
+    return [
+        {
+            "type": "alerts.fired",
+            "sku": sku,
+            "seq": seq,
+            "user_ids": user_ids,
+            "frame": dumps(alert_message(sku=sku, name=name, stock=stock, at=at)),
+        }
+        for (sku, seq, name, stock, at), user_ids in restocks.items()
+    ]
 
 
 def connect() -> None:

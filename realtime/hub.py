@@ -31,9 +31,11 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from alerts.selectors import alerts_fired_since
 from inventory import selectors
 from inventory.signals import StockChange
 from realtime import groups
+from realtime.alert_bridge import alert_messages
 from realtime.metrics import EVENTS_DELIVERED, FANOUT_SECONDS
 from realtime.presence import PresencePublisher, local_counts
 from realtime.protocol import stock_frame
@@ -101,6 +103,8 @@ class Hub:
         self._purposes: dict[str, tuple[str, str | int | None]] = {}
         self._membership = asyncio.Lock()
         self._outbox: deque[Frame] = deque()
+        #: Restocks whose alerts were handed out, with when: the log tail skips them.
+        self._alerts_delivered: dict[tuple[str, int], float] = {}
         self._flusher: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._started: asyncio.Task | None = None
@@ -345,7 +349,7 @@ class Hub:
                     Frame(message["sku"], message["seq"], message["frame"], message.get("at", 0))
                 )
             elif kind == "alerts.fired":
-                await self._deliver_alert(message["user_ids"], message["frame"])
+                await self._deliver_alerts(message)
 
     async def _recover(self) -> None:
         """After the layer was unreachable: rejoin the groups, then hand out from the log
@@ -462,38 +466,66 @@ class Hub:
                 if frame.at:
                     FANOUT_SECONDS.observe(max(0.0, time.time() - frame.at))
 
-    async def _deliver_alert(self, user_ids: list[int], text: str) -> None:
+    async def _deliver_alerts(self, message: dict) -> None:
         """Hand one restock's alert frame to every local connection of the users named."""
+        restock = (message["sku"], message["seq"])
+        if restock in self._alerts_delivered:
+            return  # Heard from the layer and from the log.
+        self._alerts_delivered[restock] = time.monotonic()
+        if len(self._alerts_delivered) > 1024:
+            self._forget_delivered_alerts()
         local = self.by_user
-        for user_id in local.keys() & set(user_ids):
+        for user_id in local.keys() & set(message["user_ids"]):
             for observer in list(local.get(user_id, ())):
-                await observer.send_text(text)
+                await observer.send_text(message["frame"])
 
     # -- changes made by processes that share no channel layer -------------------------
 
     async def _tail_loop(self, interval: float) -> None:
-        """Read the event log for changes this process did not hear of through the layer."""
+        """Read the log for changes and alerts this process did not hear of through the layer."""
         since = datetime.now(UTC) - TAIL_OVERLAP
         while True:
             await asyncio.sleep(interval)
-            if not self.tracks:
-                since = datetime.now(UTC) - TAIL_OVERLAP
-                continue
             started = datetime.now(UTC)
-            try:
-                skus = None if self.tracking_all else list(self.tracks)
-                changes = await database_sync_to_async(selectors.stock_changes_since)(
-                    after=since, skus=skus
-                )
-            except Exception:
-                logger.exception("reading the event log failed; retrying")
-                continue
-            for change in changes:
-                track = self.tracks.get(change.sku)
-                if track is not None and track.last is not None and change.seq <= track.last:
-                    continue  # Heard already: skip serialising it.
-                self.receive_frame(frame_from_change(change))
+            await self._tail_changes(since)
+            await self._tail_alerts(since)
             since = started - TAIL_OVERLAP - timedelta(seconds=interval)
+
+    async def _tail_changes(self, since: datetime) -> None:
+        if not self.tracks:
+            return
+        try:
+            skus = None if self.tracking_all else list(self.tracks)
+            changes = await database_sync_to_async(selectors.stock_changes_since)(
+                after=since, skus=skus
+            )
+        except Exception:
+            logger.exception("reading the event log failed; retrying")
+            return
+        for change in changes:
+            track = self.tracks.get(change.sku)
+            if track is not None and track.last is not None and change.seq <= track.last:
+                continue  # Heard already: skip serialising it.
+            self.receive_frame(frame_from_change(change))
+
+    async def _tail_alerts(self, since: datetime) -> None:
+        if not self.by_user:
+            return
+        try:
+            fired = await database_sync_to_async(alerts_fired_since)(after=since)
+        except Exception:
+            logger.exception("reading fired alerts failed; retrying")
+            return
+        for message in alert_messages(fired):
+            await self._deliver_alerts(message)
+        self._forget_delivered_alerts()
+
+    def _forget_delivered_alerts(self) -> None:
+        """Keep only what the log tail may still read again."""
+        horizon = time.monotonic() - 10 * TAIL_OVERLAP.total_seconds()
+        for restock, when in list(self._alerts_delivered.items()):
+            if when < horizon:
+                del self._alerts_delivered[restock]
 
 
 def frame_from_change(change: StockChange) -> Frame:

@@ -131,3 +131,27 @@ async def test_a_change_that_is_not_a_restock_sends_no_alert(connect):  # noqa: 
     await sell(sku="CHAIR-2", quantity=5)
 
     assert await program.receive_nothing(timeout=0.5)
+
+
+async def test_an_alert_fired_by_another_process_reaches_the_user_through_the_log(
+    connect,
+    settings,  # noqa: F811
+):
+    from django.db import transaction
+
+    settings.STOCKWATCH_LOG_TAIL_INTERVAL = 0.3  # The embedded default tails the log.
+    await create(sku="LAMP-1", name="Desk lamp", stock=0)
+    alice = await shopper("alice")
+    await arm(user=alice, sku="LAMP-1")
+    tab, _ = await connect(headers=[await session_cookie(alice)])
+
+    def restock_elsewhere():
+        # As the restock command does in its own process: nobody on this layer hears it.
+        with transaction.atomic():
+            product = services.product_restock(sku="LAMP-1", quantity=2)
+            transaction.get_connection().run_on_commit = []
+        return product
+
+    product = await database_sync_to_async(restock_elsewhere)()
+    assert await frames(tab, 1) == [alert_frame(product)]
+    assert await tab.receive_nothing(timeout=1)
