@@ -30,7 +30,10 @@ run: export STOCKWATCH_HEARTBEAT := $(STOCKWATCH_HEARTBEAT)
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	exec $(BIN)/python -m daphne -b $(HOST) -p $(PORT) \
+	@# The email worker runs beside the server and stops with it.
+	$(BIN)/python manage.py send_notifications & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) \
 		--ping-interval $(STOCKWATCH_HEARTBEAT) --ping-timeout $(STOCKWATCH_PING_TIMEOUT) \
 		config.asgi:application
 

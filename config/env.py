@@ -1,6 +1,7 @@
 """Small pure helpers that read settings from the environment, failing loudly."""
 
 from collections.abc import Mapping
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -69,3 +70,70 @@ def env_choice(environ: Mapping[str, str], name: str, default: str, choices: set
         allowed = ", ".join(sorted(choices))
         raise ImproperlyConfigured(f"{name} must be one of {allowed}, got {raw!r}")
     return value
+
+
+#: Email URL schemes: the SMTP backend's transport security for each.
+_SMTP_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True)}
+_EMAIL_FLAGS = ("EMAIL_USE_TLS", "EMAIL_USE_SSL")
+
+
+def email_config(environ: Mapping[str, str]) -> dict:
+    """Django's EMAIL_* settings: from ``EMAIL_URL``, else from Django's own names.
+
+    ``EMAIL_URL`` is ``smtp://user:password@host:port`` (``smtp+tls://`` for STARTTLS,
+    ``smtps://`` for TLS from the start, ``console://``); user and password are
+    percent-decoded. Without it, ``EMAIL_HOST`` turns SMTP on and the other standard
+    names (``EMAIL_PORT``, ``EMAIL_HOST_USER``, ...) apply; with neither, emails go to
+    the console.
+    """
+    timeout = env_float(environ, "EMAIL_TIMEOUT", 30, minimum=0.1)
+    url = (environ.get("EMAIL_URL") or "").strip()
+    if url:
+        return _email_from_url(url, timeout=timeout)
+    if environ.get("EMAIL_BACKEND"):
+        backend = environ["EMAIL_BACKEND"]
+    elif environ.get("EMAIL_HOST"):
+        backend = "django.core.mail.backends.smtp.EmailBackend"
+    else:
+        backend = "django.core.mail.backends.console.EmailBackend"
+    config = {
+        "EMAIL_BACKEND": backend,
+        "EMAIL_HOST": environ.get("EMAIL_HOST", "localhost"),
+        "EMAIL_PORT": env_int(environ, "EMAIL_PORT", 25, minimum=1),
+        "EMAIL_HOST_USER": environ.get("EMAIL_HOST_USER", ""),
+        "EMAIL_HOST_PASSWORD": environ.get("EMAIL_HOST_PASSWORD", ""),
+        "EMAIL_TIMEOUT": timeout,
+    }
+    for flag in _EMAIL_FLAGS:
+        config[flag] = env_bool(environ, flag, False)
+    if config["EMAIL_USE_TLS"] and config["EMAIL_USE_SSL"]:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other")
+    return config
+
+
+def _email_from_url(url: str, *, timeout: float) -> dict:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "console":
+        return email_config({"EMAIL_TIMEOUT": str(timeout)})
+    if scheme not in _SMTP_SCHEMES:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start with smtp://, smtp+tls://, smtps:// or console://, got {url!r}"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"EMAIL_URL has an invalid port: {url!r}") from None
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"EMAIL_URL names no host: {url!r}")
+    use_tls, use_ssl = _SMTP_SCHEMES[scheme]
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if use_ssl else 587 if use_tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": timeout,
+    }

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_float, env_int, env_list
+from config.env import email_config, env_bool, env_choice, env_float, env_int, env_list
 from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "inventory",
+    "alerts",
     "realtime",
     "frontend",
 ]
@@ -135,13 +136,29 @@ CHANNEL_LAYERS = channel_layers_config(REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{KEY_PREFIX}:cache",
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+#: While the cache is unreachable, API writes are let through rather than refused.
+RATELIMIT_FAIL_OPEN = True
+
+# Console by default, so a fresh checkout prints its emails; SMTP by EMAIL_URL or EMAIL_HOST.
+_EMAIL = email_config(os.environ)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"]
+EMAIL_PORT = _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _EMAIL["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _EMAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "stockwatch <stockwatch@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -247,6 +264,26 @@ STOCKWATCH_LOG_TAIL_INTERVAL = env_float(
 STOCKWATCH_API_WRITE_RATE = os.environ.get("STOCKWATCH_API_WRITE_RATE", "600/m")
 #: Seconds between a server's reports of how many of its connections watch each product.
 STOCKWATCH_PRESENCE_SECONDS = env_float(os.environ, "STOCKWATCH_PRESENCE_SECONDS", 5, minimum=0.2)
+#: Where shoppers reach the store; emails link back to products under it.
+STOCKWATCH_PUBLIC_URL = os.environ.get("STOCKWATCH_PUBLIC_URL", "http://127.0.0.1:8000")
+#: Attempts at sending one email before it is marked failed.
+STOCKWATCH_EMAIL_MAX_ATTEMPTS = env_int(os.environ, "STOCKWATCH_EMAIL_MAX_ATTEMPTS", 5, minimum=1)
+#: Seconds before the first retry of an email; each later retry waits twice as long as the last.
+STOCKWATCH_EMAIL_RETRY_SECONDS = env_float(os.environ, "STOCKWATCH_EMAIL_RETRY_SECONDS", 30)
+#: The longest wait between two attempts.
+STOCKWATCH_EMAIL_RETRY_MAX_SECONDS = env_float(
+    os.environ, "STOCKWATCH_EMAIL_RETRY_MAX_SECONDS", 3600
+)
+#: Emails one worker claims at a time.
+STOCKWATCH_EMAIL_BATCH = env_int(os.environ, "STOCKWATCH_EMAIL_BATCH", 50, minimum=1)
+#: Seconds a worker's claim on its batch lasts; a worker that dies lets it go after this.
+STOCKWATCH_EMAIL_LEASE_SECONDS = env_float(
+    os.environ, "STOCKWATCH_EMAIL_LEASE_SECONDS", 600, minimum=10
+)
+#: Seconds the worker sleeps when no email is due.
+STOCKWATCH_EMAIL_POLL_SECONDS = env_float(
+    os.environ, "STOCKWATCH_EMAIL_POLL_SECONDS", 2, minimum=0.05
+)
 #: Stock under this shows as "Low stock" on the dashboard.
 STOCKWATCH_LOW_STOCK = env_int(os.environ, "STOCKWATCH_LOW_STOCK", 5)
 

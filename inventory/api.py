@@ -1,4 +1,8 @@
-"""The JSON HTTP API: one ninja Router per area, every answer JSON, every error one envelope."""
+"""The JSON HTTP API: one ninja Router per area, every answer JSON, every error one envelope.
+
+``config.api`` adds the routers, so that apps which build on the store add theirs without
+the store knowing them.
+"""
 
 from django.urls import URLPattern, re_path
 from ninja import NinjaAPI
@@ -6,7 +10,6 @@ from ninja import NinjaAPI
 from inventory.auth import anyone
 from inventory.errors import api_not_found, errors_install, json_only
 from inventory.parsers import JsonObjectParser
-from inventory.products_api import router as products_router
 
 
 class JsonApi(NinjaAPI):
@@ -35,5 +38,3 @@ api = JsonApi(
     urls_namespace="api",
 )
 errors_install(api)
-
-api.add_router("/products/", products_router)

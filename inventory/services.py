@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from inventory.metrics import OBSERVER_FAILURES
 from inventory.models import Product, Source, StockEvent
-from inventory.signals import StockChange, stock_changed
+from inventory.signals import StockChange, stock_change_recorded, stock_changed
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +138,9 @@ def _log_and_announce(
         source=source,
     )
     transaction.on_commit(partial(stock_change_announce, change=change))
+    # After registering the announcement, so that its stock frame goes out before any
+    # frame of what in-transaction observers announce.
+    stock_change_recorded.send(sender=Product, change=change)
 
 
 def stock_change_announce(*, change: StockChange) -> None:

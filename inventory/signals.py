@@ -28,3 +28,8 @@ class StockChange:
 
 #: Sent with ``send_robust`` after the change's transaction commits, with ``change=StockChange``.
 stock_changed = Signal()
+
+#: Sent with plain ``send`` inside the change's transaction, right after its log row is written,
+#: with ``change=StockChange``: for observers whose own writes must commit or roll back with
+#: the change. One that raises rolls the change back, so keep them few and sure.
+stock_change_recorded = Signal()

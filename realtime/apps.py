@@ -7,6 +7,7 @@ class RealtimeConfig(AppConfig):
     name = "realtime"
 
     def ready(self) -> None:
-        from realtime import bridge
+        from realtime import alert_bridge, bridge
 
         bridge.connect()
+        alert_bridge.connect()

@@ -53,6 +53,7 @@ class StockConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.hub = get_hub()
+        await self.hub.start()
         self.skus: set[str] = set()
         self.all = False
         # What the hub looks at on delivery (see realtime.hub.Observer).
@@ -75,7 +76,7 @@ class StockConsumer(AsyncWebsocketConsumer):
         self.counted = True
         self.hub.connections.add(self)
         if self.user is not None:
-            await self.hub.add_user(self, user_id=self.user.pk)
+            self.hub.add_user(self, user_id=self.user.pk)
         await self.send_message(
             {
                 "type": "welcome",

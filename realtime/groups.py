@@ -8,6 +8,5 @@ def product_group(sku: str) -> str:
     return f"stock.product.{sku}"
 
 
-def user_group(user_id: int) -> str:
-    """The group of one user's open connections, for personal alerts."""
-    return f"user.{user_id}"
+#: Every process's hub is in this group: fired alerts name the users to tell.
+ALERTS = "alerts.fired"

@@ -31,9 +31,11 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from alerts.selectors import alerts_fired_since
 from inventory import selectors
 from inventory.signals import StockChange
 from realtime import groups
+from realtime.alert_bridge import alert_messages
 from realtime.metrics import EVENTS_DELIVERED, FANOUT_SECONDS
 from realtime.presence import PresencePublisher, local_counts
 from realtime.protocol import stock_frame
@@ -97,8 +99,12 @@ class Hub:
         #: True once the all-products group is joined and every product's seq was read.
         self.tracking_all = False
         self._joins: dict[str, asyncio.Future] = {}
+        #: Why each group was joined: ("all", None), ("product", sku) or ("alerts", None).
+        self._purposes: dict[str, tuple[str, str | int | None]] = {}
         self._membership = asyncio.Lock()
         self._outbox: deque[Frame] = deque()
+        #: Restocks whose alerts were handed out, with when: the log tail skips them.
+        self._alerts_delivered: dict[tuple[str, int], float] = {}
         self._flusher: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._started: asyncio.Task | None = None
@@ -114,6 +120,11 @@ class Hub:
 
     async def _start(self) -> None:
         self.channel_name = await self.layer.new_channel(prefix="stockwatch.hub.")
+        self._purposes[groups.ALERTS] = ("alerts", None)
+        self._joins[groups.ALERTS] = asyncio.ensure_future(
+            self._join(groups.ALERTS, None, track=False)
+        )
+        await asyncio.shield(self._joins[groups.ALERTS])
         self._spawn(self._receive_loop())
         self._spawn(self._maintenance_loop())
         self._spawn(self._presence_loop())
@@ -174,15 +185,13 @@ class Hub:
     async def watch(self, skus: Iterable[str] | None) -> None:
         """Return once the hub hears and orders every change of ``skus`` (all when None)."""
         await self.start()
-        if skus is None:
-            wanted = [groups.ALL_PRODUCTS]
-        elif self.tracking_all or groups.ALL_PRODUCTS in self._joins:
-            wanted = [groups.ALL_PRODUCTS]
+        if skus is None or self.tracking_all or groups.ALL_PRODUCTS in self._joins:
+            wanted = {groups.ALL_PRODUCTS: None}
         else:
-            wanted = [groups.product_group(sku) for sku in skus]
-        for group in wanted:
+            wanted = {groups.product_group(sku): sku for sku in skus}
+        for group, sku in wanted.items():
             if group not in self._joins:
-                sku = None if group == groups.ALL_PRODUCTS else group.removeprefix("stock.product.")
+                self._purposes[group] = ("product", sku) if sku is not None else ("all", None)
                 self._joins[group] = asyncio.ensure_future(self._join(group, sku))
         await asyncio.gather(*(asyncio.shield(self._joins[group]) for group in wanted))
 
@@ -211,14 +220,9 @@ class Hub:
         track = self.tracks.get(sku)
         return -1 if track is None else track.flushed
 
-    async def add_user(self, observer: Observer, *, user_id: int) -> None:
+    def add_user(self, observer: Observer, *, user_id: int) -> None:
         """Deliver ``user_id``'s personal alerts to ``observer``."""
-        await self.start()
         self.by_user.setdefault(user_id, set()).add(observer)
-        group = groups.user_group(user_id)
-        if group not in self._joins:
-            self._joins[group] = asyncio.ensure_future(self._join(group, None, track=False))
-        await asyncio.shield(self._joins[group])
 
     def remove_user(self, observer: Observer, *, user_id: int) -> None:
         observers = self.by_user.get(user_id)
@@ -234,6 +238,7 @@ class Hub:
             await self._join_and_read(group, sku, track=track)
         except BaseException:
             self._joins.pop(group, None)  # Let the next subscriber try again.
+            self._purposes.pop(group, None)
             raise
 
     async def _join_and_read(self, group: str, sku: str | None, *, track: bool) -> None:
@@ -291,17 +296,18 @@ class Hub:
     async def _leave_unused_groups(self) -> None:
         unused = []
         for group, join in list(self._joins.items()):
-            if not join.done() or group == groups.ALL_PRODUCTS:
+            purpose, key = self._purposes[group]
+            if not join.done() or purpose == "all":
                 continue  # The all-products group is kept: the dashboard comes back.
-            if group.startswith("user."):
-                in_use = int(group.removeprefix("user.")) in self.by_user
+            if purpose == "alerts":
+                continue  # Every hub stays in it.
             else:
-                sku = group.removeprefix("stock.product.")
-                in_use = sku in self.by_sku and not self.tracking_all
+                in_use = key in self.by_sku and not self.tracking_all
                 if not in_use and not self.tracking_all:
-                    self.tracks.pop(sku, None)
+                    self.tracks.pop(key, None)
             if not in_use:
                 del self._joins[group]
+                del self._purposes[group]
                 unused.append(group)
         async with self._membership:
             for group in unused:
@@ -318,14 +324,22 @@ class Hub:
 
     async def _receive_loop(self) -> None:
         backoff = 0.1
+        lost = False
         while True:
             try:
+                if lost:
+                    await self._recover()
+                    lost = False
+                    logger.info("channel layer reachable again; memberships restored")
                 message = await self.layer.receive(self.channel_name)
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("channel layer receive failed; retrying in %.1fs", backoff)
+                logger.warning(
+                    "channel layer unreachable; retrying in %.1fs", backoff, exc_info=True
+                )
+                lost = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5)
                 continue
@@ -334,8 +348,28 @@ class Hub:
                 self.receive_frame(
                     Frame(message["sku"], message["seq"], message["frame"], message.get("at", 0))
                 )
-            elif kind == "user.alert":
-                await self._deliver_alert(message["user_id"], message["frame"])
+            elif kind == "alerts.fired":
+                await self._deliver_alerts(message)
+
+    async def _recover(self) -> None:
+        """After the layer was unreachable: rejoin the groups, then hand out from the log
+        what was committed meanwhile (its announcements were lost with the layer)."""
+        await self._refresh_groups()
+        skus = (
+            None if self.tracking_all else [s for s, t in self.tracks.items() if t.last is not None]
+        )
+        seqs = await database_sync_to_async(selectors.product_seqs)(skus=skus)
+        for sku, seq in seqs.items():
+            track = self.tracks.get(sku)
+            if track is None and self.tracking_all:
+                track = self.tracks[sku] = Track(last=-1)
+            if track is None or track.last is None or seq <= track.last:
+                continue
+            changes = await database_sync_to_async(selectors.stock_changes_after)(
+                sku=sku, after=track.last, upto=seq
+            )
+            for change in changes:
+                self.receive_frame(frame_from_change(change))
 
     def receive_frame(self, frame: Frame) -> None:
         """Take one change from any source; duplicates and stale ones are dropped."""
@@ -432,35 +466,66 @@ class Hub:
                 if frame.at:
                     FANOUT_SECONDS.observe(max(0.0, time.time() - frame.at))
 
-    async def _deliver_alert(self, user_id: int, text: str) -> None:
-        for observer in list(self.by_user.get(user_id, ())):
-            await observer.send_text(text)
+    async def _deliver_alerts(self, message: dict) -> None:
+        """Hand one restock's alert frame to every local connection of the users named."""
+        restock = (message["sku"], message["seq"])
+        if restock in self._alerts_delivered:
+            return  # Heard from the layer and from the log.
+        self._alerts_delivered[restock] = time.monotonic()
+        if len(self._alerts_delivered) > 1024:
+            self._forget_delivered_alerts()
+        local = self.by_user
+        for user_id in local.keys() & set(message["user_ids"]):
+            for observer in list(local.get(user_id, ())):
+                await observer.send_text(message["frame"])
 
     # -- changes made by processes that share no channel layer -------------------------
 
     async def _tail_loop(self, interval: float) -> None:
-        """Read the event log for changes this process did not hear of through the layer."""
+        """Read the log for changes and alerts this process did not hear of through the layer."""
         since = datetime.now(UTC) - TAIL_OVERLAP
         while True:
             await asyncio.sleep(interval)
-            if not self.tracks:
-                since = datetime.now(UTC) - TAIL_OVERLAP
-                continue
             started = datetime.now(UTC)
-            try:
-                skus = None if self.tracking_all else list(self.tracks)
-                changes = await database_sync_to_async(selectors.stock_changes_since)(
-                    after=since, skus=skus
-                )
-            except Exception:
-                logger.exception("reading the event log failed; retrying")
-                continue
-            for change in changes:
-                track = self.tracks.get(change.sku)
-                if track is not None and track.last is not None and change.seq <= track.last:
-                    continue  # Heard already: skip serialising it.
-                self.receive_frame(frame_from_change(change))
+            await self._tail_changes(since)
+            await self._tail_alerts(since)
             since = started - TAIL_OVERLAP - timedelta(seconds=interval)
+
+    async def _tail_changes(self, since: datetime) -> None:
+        if not self.tracks:
+            return
+        try:
+            skus = None if self.tracking_all else list(self.tracks)
+            changes = await database_sync_to_async(selectors.stock_changes_since)(
+                after=since, skus=skus
+            )
+        except Exception:
+            logger.exception("reading the event log failed; retrying")
+            return
+        for change in changes:
+            track = self.tracks.get(change.sku)
+            if track is not None and track.last is not None and change.seq <= track.last:
+                continue  # Heard already: skip serialising it.
+            self.receive_frame(frame_from_change(change))
+
+    async def _tail_alerts(self, since: datetime) -> None:
+        if not self.by_user:
+            return
+        try:
+            fired = await database_sync_to_async(alerts_fired_since)(after=since)
+        except Exception:
+            logger.exception("reading fired alerts failed; retrying")
+            return
+        for message in alert_messages(fired):
+            await self._deliver_alerts(message)
+        self._forget_delivered_alerts()
+
+    def _forget_delivered_alerts(self) -> None:
+        """Keep only what the log tail may still read again."""
+        horizon = time.monotonic() - 10 * TAIL_OVERLAP.total_seconds()
+        for restock, when in list(self._alerts_delivered.items()):
+            if when < horizon:
+                del self._alerts_delivered[restock]
 
 
 def frame_from_change(change: StockChange) -> Frame:

@@ -1,8 +1,9 @@
 """Frames of the public WebSocket protocol, version 1."""
 
 import json
+from datetime import datetime
 
-from inventory.serializers import stock_change_data
+from inventory.serializers import iso, stock_change_data
 from inventory.signals import StockChange
 
 PROTOCOL_VERSION = 1
@@ -25,3 +26,15 @@ def error_message(code: str, message: str, *, message_id: object = None, **extra
         frame["id"] = message_id
     frame.update(code=code, message=message, **extra)
     return frame
+
+
+def alert_message(*, sku: str, name: str, stock: int, at: datetime) -> dict:
+    """The ``alert`` frame telling a shopper that a product they wait for is back."""
+    return {
+        "type": "alert",
+        "sku": sku,
+        "name": name,
+        "stock": stock,
+        "message": f"{name} is back in stock",
+        "at": iso(at),
+    }

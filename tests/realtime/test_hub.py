@@ -127,3 +127,22 @@ async def test_changes_from_another_process_arrive_through_the_log(
     await database_sync_to_async(restock_unannounced)()
     frame = await client.receive_json_from(timeout=3)
     assert (frame["seq"], frame["stock"]) == (1, 7)
+
+
+async def test_hub_leaves_groups_nobody_here_watches_and_rejoins_on_demand(connect, products, hub):
+    from realtime import groups
+
+    first, _ = await connect()
+    await subscribe(first, ["LAMP-1"])
+    assert groups.product_group("LAMP-1") in hub._joins
+    await first.disconnect()
+    await hub._leave_unused_groups()
+    assert groups.product_group("LAMP-1") not in hub._joins
+    assert "LAMP-1" not in hub.tracks
+    await restock(sku="LAMP-1", quantity=1)  # Nobody here hears it, and nothing breaks.
+
+    second, _ = await connect()
+    reply = await subscribe(second, ["LAMP-1"])
+    assert reply["snapshot"][0]["seq"] == 1
+    await restock(sku="LAMP-1", quantity=1)
+    assert (await second.receive_json_from(timeout=2))["seq"] == 2
