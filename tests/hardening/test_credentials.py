@@ -87,8 +87,10 @@ async def test_a_users_alert_reaches_only_that_users_connections(connect, hub):
     anonymous, _ = await connect()
     frame = dumps({"type": "alert", "sku": "LAMP-1", "name": "Lamp", "stock": 1})
 
+    # As realtime.alert_bridge announces a restock that fired alice's alert.
     await get_channel_layer().group_send(
-        groups.user_group(alice.pk), {"type": "user.alert", "user_id": alice.pk, "frame": frame}
+        groups.ALERTS,
+        {"type": "alerts.fired", "sku": "LAMP-1", "seq": 1, "user_ids": [alice.pk], "frame": frame},
     )
 
     assert (await alice_socket.receive_json_from(timeout=2))["type"] == "alert"
