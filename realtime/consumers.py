@@ -86,19 +86,31 @@ class StockConsumer(AsyncWebsocketConsumer):
             }
         )
 
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the server cancels the application before its disconnect was
+            # handled (daphne does after --application-close-timeout): leave no trace.
+            self._forget()
+
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False) and not self.closing:
+            CONNECTIONS_CLOSED.labels(reason="client").inc()
+        self._forget()
+
+    def _forget(self) -> None:
+        """Leave the hub and the open-connection count; safe to call more than once."""
         self._detach()
         if getattr(self, "counted", False):
             self.counted = False
             CONNECTIONS_OPEN.dec()
-            if not self.closing:
-                CONNECTIONS_CLOSED.labels(reason="client").inc()
 
     def _detach(self) -> None:
         """Leave the hub, so nothing more is sent to this connection."""
         hub = getattr(self, "hub", None)
-        if hub is None:
-            return
+        if hub is None or not hasattr(self, "skus"):
+            return  # Ended before it joined anything.
         hub.connections.discard(self)
         hub.remove(self, skus=self.skus)
         hub.remove(self, skus=None)

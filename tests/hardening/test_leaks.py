@@ -114,3 +114,21 @@ async def test_many_cycles_of_many_connections_leave_no_observer_behind(hub, pro
     states = await run_cycles(hub, cycles=cycles, connections=connections)
 
     _assert_back_to_zero(states)
+
+
+async def test_a_connection_the_server_cancels_before_its_disconnect_leaves_nothing_behind(
+    hub, products
+):
+    before = bookkeeping(hub)
+    communicator = WebsocketCommunicator(application, "/ws/stock/")
+    await communicator.connect()
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "subscribe", "skus": ["LAMP-1"]})
+    assert (await communicator.receive_json_from())["type"] == "subscribed"
+
+    # daphne cancels an application that has not ended soon enough after its socket
+    # closed (--application-close-timeout), and every one still running when it stops.
+    communicator.future.cancel()
+    await communicator.wait()
+
+    assert bookkeeping(hub) == before
