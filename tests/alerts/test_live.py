@@ -10,7 +10,6 @@ from alerts.services import alert_arm
 from inventory import services
 from inventory.serializers import iso
 from inventory.tokens import token_issue
-from tests.realtime.conftest import connect, hub  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +62,7 @@ async def frames(communicator, count: int) -> list[dict]:
 
 
 async def test_a_restock_sends_one_alert_to_each_of_the_users_connections_and_no_one_else(
-    connect,  # noqa: F811
+    connect,
 ):
     await create(sku="LAMP-1", name="Desk lamp", stock=0)
     await create(sku="CHAIR-2", name="Chair", stock=3)
@@ -93,7 +92,7 @@ async def test_a_restock_sends_one_alert_to_each_of_the_users_connections_and_no
         assert await communicator.receive_nothing(timeout=0.3)
 
 
-async def test_a_later_restock_sends_no_second_alert(connect):  # noqa: F811
+async def test_a_later_restock_sends_no_second_alert(connect):
     await create(sku="LAMP-1", name="Desk lamp", stock=0)
     alice = await shopper("alice")
     await arm(user=alice, sku="LAMP-1")
@@ -107,7 +106,7 @@ async def test_a_later_restock_sends_no_second_alert(connect):  # noqa: F811
     assert await tab.receive_nothing(timeout=0.5)
 
 
-async def test_a_deactivated_user_gets_no_alert(connect):  # noqa: F811
+async def test_a_deactivated_user_gets_no_alert(connect):
     await create(sku="LAMP-1", name="Desk lamp", stock=0)
     alice = await shopper("alice")
     await arm(user=alice, sku="LAMP-1")
@@ -121,7 +120,7 @@ async def test_a_deactivated_user_gets_no_alert(connect):  # noqa: F811
     assert await program.receive_nothing(timeout=0.5)
 
 
-async def test_a_change_that_is_not_a_restock_sends_no_alert(connect):  # noqa: F811
+async def test_a_change_that_is_not_a_restock_sends_no_alert(connect):
     await create(sku="CHAIR-2", name="Chair", stock=3)
     alice = await shopper("alice")
     await arm(user=alice, sku="CHAIR-2")
@@ -135,7 +134,7 @@ async def test_a_change_that_is_not_a_restock_sends_no_alert(connect):  # noqa: 
 
 async def test_an_alert_fired_by_another_process_reaches_the_user_through_the_log(
     connect,
-    settings,  # noqa: F811
+    settings,
 ):
     from django.db import transaction
 

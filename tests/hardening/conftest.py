@@ -19,7 +19,6 @@ from tests.inventory.conftest import (  # noqa: F401
 )
 
 # The WebSocket side's fixtures: a clean hub, connected clients, two products.
-from tests.realtime.conftest import connect, hub, products  # noqa: F401
 
 # One fixed seed by default, so a run is repeatable and CI never flakes on a new example;
 # ``HYPOTHESIS_PROFILE=explore`` draws fresh examples (and more of them) on demand.
