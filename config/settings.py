@@ -284,6 +284,11 @@ STOCKWATCH_EMAIL_LEASE_SECONDS = env_float(
 STOCKWATCH_EMAIL_POLL_SECONDS = env_float(
     os.environ, "STOCKWATCH_EMAIL_POLL_SECONDS", 2, minimum=0.05
 )
+#: The server's cyclic garbage collector thresholds (Python's own are 700,10,10): fewer
+#: collections mean no pauses of every socket, at the price of garbage that waits longer.
+STOCKWATCH_GC_THRESHOLDS = tuple(
+    int(value) for value in env_list(os.environ, "STOCKWATCH_GC_THRESHOLDS", ["50000", "20", "100"])
+)
 #: Stock under this shows as "Low stock" on the dashboard.
 STOCKWATCH_LOW_STOCK = env_int(os.environ, "STOCKWATCH_LOW_STOCK", 5)
 

@@ -18,8 +18,6 @@ from tests.inventory.conftest import (  # noqa: F401
     superuser,
 )
 
-# The WebSocket side's fixtures: a clean hub, connected clients, two products.
-
 # One fixed seed by default, so a run is repeatable and CI never flakes on a new example;
 # ``HYPOTHESIS_PROFILE=explore`` draws fresh examples (and more of them) on demand.
 settings.register_profile(
