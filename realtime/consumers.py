@@ -5,6 +5,7 @@ import logging
 import re
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -50,6 +51,16 @@ class StockConsumer(AsyncWebsocketConsumer):
 
     # No channel per connection: the hub is this process's only channel-layer listener.
     channel_layer_alias = None
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels first closes stale database connections through Django's one sync
+        # thread on every message; our queries go through database_sync_to_async, which
+        # does that around each of them, so the extra trip would only queue every
+        # connect and every client message behind that thread.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.hub = get_hub()

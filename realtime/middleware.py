@@ -2,11 +2,13 @@
 
 from collections import Counter
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator, WebsocketDenier
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 
 from inventory.tokens import token_user
 from realtime.metrics import CONNECTIONS_CLOSED
@@ -88,11 +90,25 @@ class BearerTokenMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
+class SessionUserMiddleware(AuthMiddleware):
+    """Channels' session authentication, without a database round trip when there is
+    no session: most watchers are anonymous, and each trip queues behind one thread."""
+
+    async def resolve_scope(self, scope) -> None:
+        if scope["session"].session_key is None:
+            scope["user"]._wrapped = AnonymousUser()
+            return
+        await super().resolve_scope(scope)
+
+
 def websocket_stack(inner):
     """Wrap the WebSocket routes: connections per address, Origin, session, bearer token."""
     # The limit comes first, so that a flood of handshakes costs no token lookups.
     return ConnectionLimit(
         BrowserOriginValidator(
-            AuthMiddlewareStack(BearerTokenMiddleware(inner)), settings.ALLOWED_HOSTS
+            CookieMiddleware(
+                SessionMiddleware(SessionUserMiddleware(BearerTokenMiddleware(inner)))
+            ),
+            settings.ALLOWED_HOSTS,
         )
     )
