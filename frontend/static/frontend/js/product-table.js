@@ -127,8 +127,9 @@ export class ProductTable {
     this._markDirty(product);
   }
 
+  /** Re-check every row's action cell; only cells whose content key changed are rebuilt. */
   refreshAllActions() {
-    for (const product of this.products.values()) product.actionsKey = null;
+    // Rebuilding them all would wipe what staff are typing into a restock field.
     for (const product of this.products.values()) this._dirty.add(product.sku);
     this._schedule();
   }
