@@ -80,8 +80,10 @@ def print_ratios(results: list[fanout.Result], *, timeout: float) -> None:
     for result in results:
         by_n.setdefault(result.clients, {})[result.server] = result
     print()
-    print("ratios of the medians (100 % = every client had the change; memory per connection)")
-    header = f"{'clients':>7} {'server':>22} | {'÷ floor 100%':>12} {'÷ floor mem':>11} |"
+    print("ratios: medians of 100 % (every client had the change), memory per connection,")
+    print("server CPU per change")
+    header = f"{'clients':>7} {'server':>22} | {'÷ floor 100%':>12} {'÷ floor mem':>11}"
+    header += f" {'÷ floor cpu':>11} |"
     header += f" {'baseline ÷ it, 100%':>19} {'baseline ÷ it, mem':>18}"
     print(header)
     print("-" * len(header))
@@ -89,6 +91,7 @@ def print_ratios(results: list[fanout.Result], *, timeout: float) -> None:
         floor, baseline = runs.get("floor"), runs.get("baseline")
         floor_p100 = fanout.median(floor.p100) if floor else _MISSING
         floor_kib = floor.kib_per_connection if floor else _MISSING
+        floor_cpu = floor.cpu_per_change if floor else _MISSING
         baseline_p100 = fanout.median(baseline.p100) if baseline else _MISSING
         baseline_kib = baseline.kib_per_connection if baseline else _MISSING
         for name, result in runs.items():
@@ -97,7 +100,8 @@ def print_ratios(results: list[fanout.Result], *, timeout: float) -> None:
             p100, kib = fanout.median(result.p100), result.kib_per_connection
             print(
                 f"{clients:>7,} {name:>22} | {_ratio(p100, floor_p100):>12} "
-                f"{_ratio(kib, floor_kib):>11} | {_ratio(baseline_p100, p100, timeout):>19} "
+                f"{_ratio(kib, floor_kib):>11} {_ratio(result.cpu_per_change, floor_cpu):>11} | "
+                f"{_ratio(baseline_p100, p100, timeout):>19} "
                 f"{_ratio(baseline_kib, kib):>18}"
             )
 

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import resource
 import statistics
 import time
@@ -58,6 +59,16 @@ def rss_kib(pids: list[int]) -> int:
                     total += int(line.split()[1])
                     break
     return total
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time these processes have used (utime, stime of /proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,8 @@ class Result:
     connect_seconds: float
     #: Growth of the server processes' VmRSS while the N connected, per connection.
     kib_per_connection: float
+    #: Server CPU time (user + system) per change while the changes went out.
+    cpu_per_change: float
     #: Per change, seconds until that share had the frame; None: not within the timeout.
     p50: list[float | None]
     p99: list[float | None]
@@ -290,6 +303,7 @@ def run(
     timed_out = False
     # The baseline answers the restock only after its group_send: time the request too.
     requests = ThreadPoolExecutor(max_workers=1)
+    cpu_before = cpu_seconds(target.pids)
     changes_started = time.monotonic()
     for number in range(changes):
         if number and time.monotonic() - changes_started > budget:
@@ -315,6 +329,7 @@ def run(
             break
         time.sleep(pause)
     requests.shutdown(wait=False, cancel_futures=True)
+    cpu_used = cpu_seconds(target.pids) - cpu_before
 
     for pipe in pipes:
         pipe.send(("finish", 1.0))
@@ -344,6 +359,7 @@ def run(
         failed=failed,
         connect_seconds=connect_done - connect_started,
         kib_per_connection=(memory_after - memory_before) / max(connected, 1),
+        cpu_per_change=cpu_used / max(len(commits), 1),
         p50=p50,
         p99=p99,
         p100=p100,
@@ -390,6 +406,7 @@ COLUMNS = [
     ("order", 5),
     ("failed", 6),
     ("KiB/conn", 8),
+    ("cpu ms/chg", 10),
 ]
 
 
@@ -409,6 +426,7 @@ def result_row(r: Result) -> list[str]:
         str(r.out_of_order),
         str(r.failed),
         f"{r.kib_per_connection:.1f}",
+        f"{r.cpu_per_change * 1000:,.0f}",
     ]
 
 
