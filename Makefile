@@ -12,10 +12,15 @@ PORT ?= 8000
 STOCKWATCH_HEARTBEAT ?= 20
 STOCKWATCH_PING_TIMEOUT ?= 30
 PYTEST_ARGS ?=
-BENCH_CLIENTS ?= 1000 5000
+#: make bench: subscribers per run, changes per run, and more options for bench/compare.py.
+BENCH_CLIENTS ?= 100 1000 5000 10000
 BENCH_CHANGES ?= 20
+BENCH_ARGS ?=
+#: make run-cluster: daphne processes behind Redis on PostgreSQL, and the first port (0: free).
+CLUSTER_PROCESSES ?= 2
+CLUSTER_PORT ?= 0
 
-.PHONY: venv run test lint format browsers axe bench clean
+.PHONY: venv run run-cluster test lint format browsers axe bench clean
 
 venv: $(STAMP)
 
@@ -36,6 +41,12 @@ run: venv
 	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) \
 		--ping-interval $(STOCKWATCH_HEARTBEAT) --ping-timeout $(STOCKWATCH_PING_TIMEOUT) \
 		config.asgi:application
+
+# DATABASE_URL (default postgres://postgres@127.0.0.1:5432/stockwatch, created if missing),
+# REDIS_URL (default redis://127.0.0.1:6379/0), STOCKWATCH_CHANNEL_LAYER=core|pubsub.
+run-cluster: venv
+	exec $(BIN)/python bench/cluster.py --processes $(CLUSTER_PROCESSES) --port $(CLUSTER_PORT) \
+		--heartbeat $(STOCKWATCH_HEARTBEAT) --ping-timeout $(STOCKWATCH_PING_TIMEOUT)
 
 test: venv browsers axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -61,9 +72,10 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Fan-out latency of one server process; see bench/README.md.
+# Fan-out of stockwatch, the naive baseline and the floor side by side; see bench/README.md.
 bench: venv
-	$(BIN)/python bench/fanout.py --start-server --clients $(BENCH_CLIENTS) --changes $(BENCH_CHANGES)
+	$(BIN)/python -m bench.compare --clients $(BENCH_CLIENTS) --changes $(BENCH_CHANGES) \
+		--markdown $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -107,12 +107,34 @@ KEY_PREFIX = os.environ.get("STOCKWATCH_KEY_PREFIX", "stockwatch")
 GROUP_EXPIRY = env_int(os.environ, "STOCKWATCH_GROUP_EXPIRY", 300, minimum=3)
 
 
-def channel_layers_config(redis_url: str | None) -> dict:
-    """Return the channel layer: Redis when ``redis_url`` is set, else in-process."""
+#: The Redis channel layers ``STOCKWATCH_CHANNEL_LAYER`` chooses from: ``core`` keeps each
+#: channel's messages in a Redis list (channels_redis's ``RedisChannelLayer``), ``pubsub``
+#: publishes them (``RedisPubSubChannelLayer``: no group expiry, as a process's
+#: subscriptions end with its connection). See bench/README.md for the measurements.
+REDIS_CHANNEL_LAYERS = {
+    "core": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+
+
+def channel_layers_config(redis_url: str | None, *, kind: str = "core") -> dict:
+    """Return the channel layer: Redis (of ``kind``) when ``redis_url`` is set, else in-process."""
+    if kind not in REDIS_CHANNEL_LAYERS:
+        raise ImproperlyConfigured(
+            f"STOCKWATCH_CHANNEL_LAYER must be one of {', '.join(REDIS_CHANNEL_LAYERS)}, "
+            f"got {kind!r}"
+        )
+    if redis_url and kind == "pubsub":
+        return {
+            "default": {
+                "BACKEND": REDIS_CHANNEL_LAYERS["pubsub"],
+                "CONFIG": {"hosts": [redis_url], "prefix": f"{KEY_PREFIX}:asgi"},
+            }
+        }
     if redis_url:
         return {
             "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "BACKEND": REDIS_CHANNEL_LAYERS["core"],
                 "CONFIG": {
                     "hosts": [redis_url],
                     "prefix": f"{KEY_PREFIX}:asgi",
@@ -131,7 +153,9 @@ def channel_layers_config(redis_url: str | None) -> dict:
     }
 
 
-CHANNEL_LAYERS = channel_layers_config(REDIS_URL)
+CHANNEL_LAYERS = channel_layers_config(
+    REDIS_URL, kind=os.environ.get("STOCKWATCH_CHANNEL_LAYER", "core").strip().lower()
+)
 
 if REDIS_URL:
     CACHES = {

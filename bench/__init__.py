@@ -1,0 +1,1 @@
+"""Fan-out benchmark: load generator, naive baseline and floor (not part of the product)."""

@@ -1,0 +1,1 @@
+"""The naive baseline of the fan-out benchmark: the tutorial design, kept apart from the product."""
