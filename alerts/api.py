@@ -1,7 +1,5 @@
 """The API's alert endpoints: a signed-in shopper lists, arms and cancels their alerts."""
 
-import re
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -10,12 +8,9 @@ from alerts import selectors, services
 from alerts.serializers import alert_data
 from inventory.auth import Writer, request_credential
 from inventory.errors import ApiError
-from inventory.models import SKU_PATTERN
+from inventory.schemas import path_sku
 
 router = Router(tags=["alerts"])
-
-_SKU = re.compile(SKU_PATTERN)
-_SKU_RULE = "a sku is 1-64 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit"
 
 
 class SignedIn:
@@ -33,12 +28,6 @@ signed_in = SignedIn()
 alert_writer = Writer(permission=None, group="api.alert-write")
 
 
-def _checked(sku: str) -> str:
-    if not _SKU.match(sku):
-        raise ApiError(400, _SKU_RULE)
-    return sku
-
-
 @router.get("/alerts/", auth=signed_in)
 def alert_list(request: HttpRequest) -> dict:
     alerts = selectors.alert_list(user=request.user)
@@ -48,12 +37,12 @@ def alert_list(request: HttpRequest) -> dict:
 @router.post("/products/{sku}/alert", auth=alert_writer, response={200: dict, 201: dict})
 def alert_arm(request: HttpRequest, sku: str) -> Status:
     """201 when this call armed the alert (also after a notification), 200 when it was armed."""
-    alert, armed = services.alert_arm(user=request.user, sku=_checked(sku))
+    alert, armed = services.alert_arm(user=request.user, sku=path_sku(sku))
     return Status(201 if armed else 200, alert_data(alert, sku=sku))
 
 
 @router.delete("/products/{sku}/alert", auth=alert_writer, response={204: None})
 def alert_cancel(request: HttpRequest, sku: str) -> Status:
     """204 whether or not an alert was armed: afterwards none is, which is what was asked."""
-    services.alert_cancel(user=request.user, sku=_checked(sku))
+    services.alert_cancel(user=request.user, sku=path_sku(sku))
     return Status(204, None)

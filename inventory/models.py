@@ -1,13 +1,21 @@
 """Products, the stock event log and API tokens."""
 
+import re
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-sku_validator = RegexValidator(
-    SKU_PATTERN, "1-64 characters from A-Z a-z 0-9 . _ -, first a letter or digit."
-)
+SKU_RULE = "a sku is 1-64 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit"
+# Python's ``$`` also matches before a final newline, so Python checks use ``\Z``.
+_SKU = re.compile(SKU_PATTERN.removesuffix("$") + r"\Z")
+sku_validator = RegexValidator(_SKU, SKU_RULE)
+
+
+def sku_is_valid(value: object) -> bool:
+    """Whether ``value`` is a well-formed sku."""
+    return isinstance(value, str) and _SKU.match(value) is not None
 
 
 class Product(models.Model):

@@ -1,28 +1,16 @@
 """The API's product endpoints: read products and their events, create them, change stock."""
 
-import re
-
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from inventory import services
 from inventory.auth import stock_writer
-from inventory.errors import ApiError
 from inventory.models import Product, Source, StockEvent
-from inventory.schemas import ProductIn, QuantityIn, StockIn
+from inventory.schemas import ProductIn, QuantityIn, StockIn, path_sku
 from inventory.selectors import product_list_data, stock_change_from_event
 from inventory.serializers import product_data, stock_change_data
 
 router = Router(tags=["products"])
-
-_SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_SKU_RULE = "a sku is 1-64 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit"
-
-
-def _checked(sku: str) -> str:
-    if not _SKU.fullmatch(sku):
-        raise ApiError(400, _SKU_RULE)
-    return sku
 
 
 @router.get("/")
@@ -40,13 +28,13 @@ def product_create(request: HttpRequest, body: ProductIn) -> Status:
 
 @router.get("/{sku}/")
 def product_detail(request: HttpRequest, sku: str) -> dict:
-    return product_data(Product.objects.get(sku=_checked(sku)))
+    return product_data(Product.objects.get(sku=path_sku(sku)))
 
 
 @router.get("/{sku}/events")
 def product_events(request: HttpRequest, sku: str, limit: int = Query(50, ge=1, le=500)) -> dict:
     """The product's last ``limit`` logged events, oldest first, shaped like ``stock`` frames."""
-    product = Product.objects.get(sku=_checked(sku))
+    product = Product.objects.get(sku=path_sku(sku))
     rows = StockEvent.objects.filter(product=product).order_by("-seq")[:limit]
     changes = [stock_change_from_event(row) for row in reversed(rows.select_related("product"))]
     return {"events": [stock_change_data(change) for change in changes]}
@@ -55,7 +43,7 @@ def product_events(request: HttpRequest, sku: str, limit: int = Query(50, ge=1, 
 @router.post("/{sku}/restock", auth=stock_writer)
 def product_restock(request: HttpRequest, sku: str, body: QuantityIn) -> dict:
     product = services.product_restock(
-        sku=_checked(sku), quantity=body.quantity, actor=request.user, source=Source.API
+        sku=path_sku(sku), quantity=body.quantity, actor=request.user, source=Source.API
     )
     return product_data(product)
 
@@ -63,7 +51,7 @@ def product_restock(request: HttpRequest, sku: str, body: QuantityIn) -> dict:
 @router.post("/{sku}/sell", auth=stock_writer)
 def product_sell(request: HttpRequest, sku: str, body: QuantityIn) -> dict:
     product = services.product_sell(
-        sku=_checked(sku), quantity=body.quantity, actor=request.user, source=Source.API
+        sku=path_sku(sku), quantity=body.quantity, actor=request.user, source=Source.API
     )
     return product_data(product)
 
@@ -71,6 +59,6 @@ def product_sell(request: HttpRequest, sku: str, body: QuantityIn) -> dict:
 @router.put("/{sku}/stock", auth=stock_writer)
 def product_set_stock(request: HttpRequest, sku: str, body: StockIn) -> dict:
     product = services.product_set_stock(
-        sku=_checked(sku), stock=body.stock, actor=request.user, source=Source.API
+        sku=path_sku(sku), stock=body.stock, actor=request.user, source=Source.API
     )
     return product_data(product)

@@ -2,7 +2,6 @@
 
 import json
 import logging
-import re
 import time
 
 from channels.consumer import get_handler_name
@@ -11,7 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from inventory import selectors
-from inventory.models import SKU_PATTERN
+from inventory.models import sku_is_valid
 from inventory.serializers import product_data, stock_change_data
 from realtime.backlog import send_buffer_probe
 from realtime.hub import get_hub
@@ -366,18 +365,10 @@ def _parse_skus(value: object) -> list[str] | None:
         raise BadMessage(f"At most {settings.STOCKWATCH_MAX_SUBSCRIPTIONS} skus per message.")
     skus: dict[str, None] = {}
     for sku in value:
-        if not isinstance(sku, str) or not _valid_sku(sku):
+        if not sku_is_valid(sku):
             raise BadMessage("Each sku is 1-64 characters from A-Z a-z 0-9 . _ - .")
         skus[sku] = None
     return list(skus)
-
-
-_SKU = re.compile(SKU_PATTERN)
-
-
-def _valid_sku(sku: str) -> bool:
-    # fullmatch: the pattern's ``$`` alone lets a trailing newline through.
-    return _SKU.fullmatch(sku) is not None
 
 
 def _parse_since(value: object) -> dict[str, int] | None:
@@ -388,7 +379,7 @@ def _parse_since(value: object) -> dict[str, int] | None:
     ):
         raise BadMessage("since must be an object of sku to seq.")
     for sku, seq in value.items():
-        if not _valid_sku(sku) or isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        if not sku_is_valid(sku) or isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
             raise BadMessage("since maps each sku to a seq, an integer of at least 0.")
     return value
 

@@ -222,3 +222,10 @@ def test_creating_an_invalid_product_raises_validation_error(sku, name, stock):
         product_create(sku=sku, name=name, stock=stock)
 
     assert Product.objects.count() == 0
+
+
+@pytest.mark.parametrize("sku", ["LAMP-1\n", "-LAMP", "", "A" * 65, "LAMP 1"])
+def test_create_refuses_a_malformed_sku_and_stores_nothing(sku):
+    with pytest.raises(ValidationError):
+        product_create(sku=sku, name="Lamp")
+    assert not Product.objects.exists()
