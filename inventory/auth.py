@@ -10,7 +10,7 @@ from django_ratelimit.core import get_usage
 from ninja.utils import check_csrf
 
 from inventory.errors import ApiError
-from inventory.tokens import token_user
+from inventory.tokens import bearer_token, token_user
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +28,8 @@ def request_credential(request: HttpRequest) -> tuple[AbstractBaseUser | Anonymo
     """
     header = request.headers.get("Authorization")
     if header is not None:
-        scheme, _, raw = header.strip().partition(" ")
-        raw = raw.strip()
-        if scheme.lower() != "bearer" or not raw:
+        raw = bearer_token(header)
+        if raw is None:
             raise ApiError(401, "the Authorization header must be 'Bearer TOKEN'")
         user = token_user(raw=raw)
         if user is None:

@@ -22,6 +22,13 @@ def token_issue(*, user: AbstractBaseUser) -> str:
     return raw
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer TOKEN`` header; None when malformed."""
+    scheme, _, raw = header.strip().partition(" ")
+    raw = raw.strip()
+    return raw if scheme.lower() == "bearer" and raw else None
+
+
 def token_user(*, raw: str) -> AbstractBaseUser | None:
     """The active user a live token belongs to, or None.
 

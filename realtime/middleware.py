@@ -10,7 +10,7 @@ from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
-from inventory.tokens import token_user
+from inventory.tokens import bearer_token, token_user
 from realtime.metrics import CONNECTIONS_CLOSED
 
 #: Close code of a connection refused because its address holds too many already.
@@ -80,10 +80,10 @@ class BearerTokenMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         header = dict(scope.get("headers", ())).get(b"authorization")
         if header is not None:
-            scheme, _, raw = header.decode("latin-1").partition(" ")
+            raw = bearer_token(header.decode("latin-1"))
             user = None
-            if scheme.lower() == "bearer" and raw.strip():
-                user = await database_sync_to_async(token_user)(raw=raw.strip())
+            if raw is not None:
+                user = await database_sync_to_async(token_user)(raw=raw)
             if user is None:
                 return await _deny(scope, receive, send)
             scope = dict(scope, user=user)
